@@ -1,0 +1,1 @@
+export { defineTopic, type Topic } from "./topic.js";

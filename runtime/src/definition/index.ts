@@ -1,0 +1,9 @@
+export type { MaybePromise, Stream, Reply } from "./async-types.js";
+export {
+  defineService,
+  type Idempotency,
+  type MethodDefinition,
+  type MethodInfo,
+  type MethodKind,
+  type ServiceDefinition,
+} from "./service-definition.js";

@@ -1,0 +1,2 @@
+export { Code, codeName } from "./code.js";
+export { KledError, type ErrorMetadata } from "./kled-error.js";
