@@ -1,0 +1,33 @@
+import { MdnsRegistry } from "./mdns/mdns-registry.js";
+import { MemoryRegistry } from "./memory.js";
+import type { Registry } from "./registry.js";
+
+/** The registry used when `KLED_REGISTRY` is unset: zero-configuration, as in go-micro. */
+export const DEFAULT_REGISTRY = "mdns";
+
+/**
+ * A registry from its spec:
+ * - `"mdns"`: {@link MdnsRegistry} with default options;
+ * - `"memory"`: the process-wide shared {@link MemoryRegistry}, so that every
+ *   part of one process configured this way sees the same registrations;
+ * - `"consul://host:port"`: not available yet.
+ */
+export function createRegistry(spec: string): Registry {
+  switch (spec) {
+    case "mdns":
+      return new MdnsRegistry();
+    case "memory":
+      return new MemoryRegistry({ shared: true });
+    default:
+      if (spec.startsWith("consul://")) {
+        throw new Error(`registry "${spec}": the consul registry is not available yet; use "mdns" or "memory"`);
+      }
+      throw new Error(`registry "${spec}": unknown registry; use "mdns", "memory" or "consul://host:port"`);
+  }
+}
+
+/** The registry named by the `KLED_REGISTRY` environment variable (default {@link DEFAULT_REGISTRY}). */
+export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
+  const spec = env["KLED_REGISTRY"]?.trim();
+  return createRegistry(spec === undefined || spec === "" ? DEFAULT_REGISTRY : spec);
+}

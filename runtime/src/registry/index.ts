@@ -1,0 +1,24 @@
+export {
+  DEFAULT_REGISTER_INTERVAL_MS,
+  DEFAULT_REGISTER_TTL_MS,
+  type Endpoint,
+  type Node,
+  type RegisterOptions,
+  type Registry,
+  type RegistryEvent,
+  type RegistryEventType,
+  type ServiceRecord,
+  type Watcher,
+  type WatchOptions,
+} from "./registry.js";
+export { MemoryRegistry, type MemoryRegistryOptions } from "./memory.js";
+export { MdnsRegistry } from "./mdns/mdns-registry.js";
+export {
+  DEFAULT_MDNS_BIND,
+  DEFAULT_MDNS_DOMAIN,
+  DEFAULT_MDNS_PORT,
+  DEFAULT_MDNS_QUERY_TIMEOUT_MS,
+  DEFAULT_MDNS_SERVICE_TYPE,
+  type MdnsRegistryOptions,
+} from "./mdns/options.js";
+export { createRegistry, DEFAULT_REGISTRY, registryFromEnv } from "./create-registry.js";
