@@ -1,0 +1,28 @@
+import { networkInterfaces } from "node:os";
+
+/**
+ * The address other processes should dial for a server bound to `bound`.
+ * A wildcard bind (`0.0.0.0`, `::`) is not dialable, so it is replaced by the
+ * first non-internal IPv4 address of this host, or loopback when there is none
+ * (go-micro does the same with its "extract address" step).
+ */
+export function advertisedAddress(bound: string): string {
+  const { host, port } = splitHostPort(bound);
+  if (host !== "0.0.0.0" && host !== "::" && host !== "[::]") return bound;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === "IPv4" && !address.internal) return `${address.address}:${port}`;
+    }
+  }
+  return `127.0.0.1:${port}`;
+}
+
+/** Splits `host:port` and `[v6]:port`; throws naming the value when there is no port. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+|):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[2]);
+  if (match === null || !Number.isInteger(port) || port > 65_535) {
+    throw new Error(`address ${JSON.stringify(address)}: expected "host:port", e.g. "127.0.0.1:50051"`);
+  }
+  return { host: match[1] ?? "", port };
+}

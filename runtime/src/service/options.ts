@@ -1,0 +1,58 @@
+import type { ClientMiddleware } from "../client/middleware.js";
+import type { Logger } from "../logging/logger.js";
+import type { Registry } from "../registry/registry.js";
+import type { ServerMiddleware } from "../server/middleware.js";
+import type { ServerCredentialsOptions } from "../server/credentials.js";
+
+/** Version registered when none is given. */
+export const DEFAULT_SERVICE_VERSION = "latest";
+
+/** Where a service listens when neither the option nor `KLED_ADDRESS` says: loopback, any free port. */
+export const DEFAULT_SERVICE_ADDRESS = "127.0.0.1:0";
+
+/**
+ * How long, in milliseconds, a stopping service waits for in-flight calls
+ * before aborting them. Ten seconds fits inside the 30 s that Kubernetes and
+ * systemd give a process between SIGTERM and SIGKILL, with room to close.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Options of {@link Service}. Every field but `name` has a documented default. */
+export interface ServiceOptions {
+  /** The name other services call it by, e.g. `"kled.mcp.tools"`. */
+  name: string;
+  /** Default {@link DEFAULT_SERVICE_VERSION}. */
+  version?: string;
+  /** Registered with the service record, e.g. `{ team: "search" }`. */
+  metadata?: Record<string, string>;
+  /** Registered with this node only, e.g. `{ zone: "eu-1" }`. */
+  nodeMetadata?: Record<string, string>;
+  /**
+   * `host:port` to listen on. Default: `KLED_ADDRESS`, else
+   * {@link DEFAULT_SERVICE_ADDRESS}.
+   */
+  address?: string;
+  /**
+   * The address registered for clients to dial. Default: the bound address,
+   * with a wildcard host replaced by this host's first external IPv4.
+   */
+  advertise?: string;
+  /** Default: the registry `KLED_REGISTRY` names (mDNS when unset). */
+  registry?: Registry;
+  /** Registration TTL in ms. Default: the registry's `DEFAULT_REGISTER_TTL_MS`. */
+  registerTtlMs?: number;
+  /** Re-registration interval in ms; must be below the TTL. Default `DEFAULT_REGISTER_INTERVAL_MS`. */
+  registerIntervalMs?: number;
+  /** Default {@link DEFAULT_SHUTDOWN_GRACE_MS}. */
+  shutdownGraceMs?: number;
+  /** Server middleware, first outermost; a logging middleware is added outside them unless `logCalls` is false. */
+  middleware?: readonly ServerMiddleware[];
+  /** Middleware for the service's own client. */
+  clientMiddleware?: readonly ClientMiddleware[];
+  /** Log one line per served and per made call. Default true. */
+  logCalls?: boolean;
+  /** Default: a console logger at `KLED_LOG_LEVEL` (info). */
+  logger?: Logger;
+  /** TLS or mTLS for the server; plaintext when absent. */
+  credentials?: ServerCredentialsOptions;
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import { KledClient } from "../client/kled-client.js";
+import type { Client } from "../client/client.js";
+import { messageOf } from "../errors/message-of.js";
+import { consoleLogger } from "../logging/console-logger.js";
+import type { Logger } from "../logging/logger.js";
+import { clientLogging, serverLogging } from "../logging/middleware.js";
+import { registryFromEnv } from "../registry/create-registry.js";
+import {
+  DEFAULT_REGISTER_INTERVAL_MS,
+  DEFAULT_REGISTER_TTL_MS,
+  type Node,
+  type Registry,
+  type ServiceRecord,
+} from "../registry/registry.js";
+import { KledServer } from "../server/kled-server.js";
+import type { Server } from "../server/server.js";
+import { advertisedAddress } from "./advertise.js";
+import { endpointsOf } from "./endpoints.js";
+import {
+  DEFAULT_SERVICE_ADDRESS,
+  DEFAULT_SERVICE_VERSION,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  type ServiceOptions,
+} from "./options.js";
+import { waitForStopSignal } from "./signals.js";
+
+type State = "new" | "starting" | "running" | "stopping" | "stopped";
+
+/**
+ * A microservice: a gRPC server whose handlers are registered with the
+ * generated `register…Handler` functions, announced in a registry, plus a
+ * client on the same registry for calling other services (go-micro's
+ * `micro.Service`).
+ *
+ * Lifecycle: {@link start} listens, then registers and refreshes the
+ * registration every `registerIntervalMs`. {@link stop} deregisters first, so
+ * that clients stop picking this node, then stops accepting calls, drains the
+ * in-flight ones for up to `shutdownGraceMs`, and closes. {@link run} does
+ * both around SIGINT/SIGTERM.
+ */
+export class Service {
+  readonly name: string;
+  readonly version: string;
+  readonly server: Server;
+  readonly client: Client;
+  readonly registry: Registry;
+  readonly logger: Logger;
+
+  private readonly options: ServiceOptions;
+  private readonly ownsRegistry: boolean;
+  private state: State = "new";
+  private node: Node | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: ServiceOptions) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
+      throw new Error(
+        `service name ${JSON.stringify(options.name)}: use letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      );
+    }
+    const ttl = options.registerTtlMs ?? DEFAULT_REGISTER_TTL_MS;
+    const interval = options.registerIntervalMs ?? DEFAULT_REGISTER_INTERVAL_MS;
+    if (!(interval > 0 && interval < ttl)) {
+      throw new Error(
+        `service ${options.name}: registerIntervalMs (${interval}) must be positive and below registerTtlMs (${ttl}), or the registration lapses between refreshes`,
+      );
+    }
+    this.options = options;
+    this.name = options.name;
+    this.version = options.version ?? DEFAULT_SERVICE_VERSION;
+    this.logger = (options.logger ?? consoleLogger()).child({ service: this.name });
+    this.ownsRegistry = options.registry === undefined;
+    this.registry = options.registry ?? registryFromEnv();
+    const logCalls = options.logCalls ?? true;
+    this.server = new KledServer({
+      logger: this.logger,
+      middleware: [...(logCalls ? [serverLogging()] : []), ...(options.middleware ?? [])],
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    });
+    this.client = new KledClient({
+      registry: this.registry,
+      logger: this.logger,
+      middleware: [...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
+    });
+  }
+
+  /** The address clients dial, once started. */
+  get address(): string | undefined {
+    return this.node?.address;
+  }
+
+  /** This instance's node id in the registry, once started. */
+  get nodeId(): string | undefined {
+    return this.node?.id;
+  }
+
+  /** Listens, registers, and keeps the registration fresh. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new Error(`service ${this.name}: start() called when already ${this.state}`);
+    this.state = "starting";
+    const bound = await this.server.listen(
+      this.options.address ?? envAddress() ?? DEFAULT_SERVICE_ADDRESS,
+    );
+    this.node = {
+      id: `${this.name}-${randomUUID()}`,
+      address: this.options.advertise ?? advertisedAddress(bound),
+      metadata: { ...this.options.nodeMetadata, pid: String(process.pid) },
+    };
+    try {
+      await this.register();
+    } catch (error) {
+      await this.server.shutdown(0);
+      this.state = "stopped";
+      throw new Error(`service ${this.name}: cannot register with the ${this.registry.name} registry: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    this.refreshTimer = setInterval(() => {
+      this.register().catch((error: unknown) =>
+        this.logger.warn("registration refresh failed; retrying at the next interval", {
+          registry: this.registry.name,
+          error,
+        }),
+      );
+    }, this.options.registerIntervalMs ?? DEFAULT_REGISTER_INTERVAL_MS);
+    this.refreshTimer.unref();
+    this.state = "running";
+    this.logger.info("service started", {
+      version: this.version,
+      address: this.node.address,
+      node: this.node.id,
+      registry: this.registry.name,
+    });
+  }
+
+  /**
+   * Deregisters, stops accepting calls, drains in-flight calls for up to
+   * `shutdownGraceMs`, then closes the server, the client and (when the
+   * service created it) the registry. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  /**
+   * Starts, waits for SIGINT or SIGTERM, then stops gracefully. A second
+   * signal during the stop aborts in-flight calls at once.
+   */
+  async run(): Promise<void> {
+    await this.start();
+    const signal = await waitForStopSignal();
+    this.logger.info("stopping", { signal });
+    const stopped = this.stop();
+    const force = (): void => {
+      this.logger.warn("second stop signal: aborting in-flight calls");
+      void this.server.shutdown(0);
+    };
+    process.once("SIGINT", force).once("SIGTERM", force);
+    try {
+      await stopped;
+    } finally {
+      process.off("SIGINT", force).off("SIGTERM", force);
+    }
+  }
+
+  private register(): Promise<void> {
+    return this.registry.register(this.record(), {
+      ttlMs: this.options.registerTtlMs ?? DEFAULT_REGISTER_TTL_MS,
+    });
+  }
+
+  private record(): ServiceRecord {
+    if (this.node === undefined) throw new Error(`service ${this.name}: not started`);
+    return {
+      name: this.name,
+      version: this.version,
+      metadata: { ...this.options.metadata },
+      endpoints: endpointsOf(this.server.services),
+      nodes: [this.node],
+    };
+  }
+
+  private async doStop(): Promise<void> {
+    const wasRunning = this.state === "running";
+    this.state = "stopping";
+    clearInterval(this.refreshTimer);
+    if (wasRunning) {
+      await this.registry.deregister(this.record()).catch((error: unknown) =>
+        this.logger.warn("deregistration failed; the node expires after its TTL", { error }),
+      );
+    }
+    const started = Date.now();
+    await this.server.shutdown(this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+    await this.client.close();
+    if (this.ownsRegistry) await this.registry.close();
+    this.state = "stopped";
+    if (wasRunning) this.logger.info("service stopped", { drainMs: Date.now() - started });
+  }
+}
+
+function envAddress(): string | undefined {
+  const value = process.env["KLED_ADDRESS"]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
