@@ -79,6 +79,29 @@ describe("Service", () => {
     expect((error as KledError).code).toBe(Code.Unavailable);
   });
 
+  test("beforeStop hooks run after deregistration and before the drain", async () => {
+    const registry = new MemoryRegistry();
+    const service = echoService(registry);
+    await service.start();
+    const caller = new Service({ name: "caller", registry, logger: silentLogger });
+    services.push(caller);
+    const echo = createEchoServiceClient(caller.client, { service: "echo" });
+    const slow = echo.echo({ text: "slow", delayMs: 300 });
+    await waitUntil("call in flight", () => service.server.inFlight === 1, 2_000);
+
+    const seen: string[] = [];
+    service
+      .beforeStop(async () => {
+        seen.push(`registered=${(await registry.getService("echo")).length} inFlight=${service.server.inFlight}`);
+      })
+      .beforeStop(() => {
+        throw new Error("hook failure is logged, not fatal");
+      });
+    await service.stop();
+    expect(seen).toEqual(["registered=0 inFlight=1"]);
+    expect((await slow).text).toBe("slow");
+  });
+
   test("rejects a refresh interval that is not below the TTL", () => {
     expect(
       () => new Service({ name: "x", registry: new MemoryRegistry(), registerTtlMs: 1_000, registerIntervalMs: 1_000 }),

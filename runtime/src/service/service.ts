@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { KledClient } from "../client/kled-client.js";
 import type { Client } from "../client/client.js";
+import type { MaybePromise } from "../definition/async-types.js";
 import { messageOf } from "../errors/message-of.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
@@ -35,9 +36,9 @@ type State = "new" | "starting" | "running" | "stopping" | "stopped";
  *
  * Lifecycle: {@link start} listens, then registers and refreshes the
  * registration every `registerIntervalMs`. {@link stop} deregisters first, so
- * that clients stop picking this node, then stops accepting calls, drains the
- * in-flight ones for up to `shutdownGraceMs`, and closes. {@link run} does
- * both around SIGINT/SIGTERM.
+ * that clients stop picking this node, runs the {@link beforeStop} hooks,
+ * then stops accepting calls, drains the in-flight ones for up to
+ * `shutdownGraceMs`, and closes. {@link run} does both around SIGINT/SIGTERM.
  */
 export class Service {
   readonly name: string;
@@ -53,6 +54,7 @@ export class Service {
   private node: Node | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly beforeStopHooks: Array<() => MaybePromise<void>> = [];
 
   constructor(options: ServiceOptions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
@@ -94,6 +96,18 @@ export class Service {
   /** This instance's node id in the registry, once started. */
   get nodeId(): string | undefined {
     return this.node?.id;
+  }
+
+  /**
+   * Adds a hook that runs when the service stops, after it has left the
+   * registry and before the server drains: the place to end long-lived work
+   * (open streams, background jobs) so that the drain does not wait out the
+   * grace period. Hooks run in the order added; a failing hook is logged and
+   * the stop goes on.
+   */
+  beforeStop(hook: () => MaybePromise<void>): this {
+    this.beforeStopHooks.push(hook);
+    return this;
   }
 
   /** Listens, registers, and keeps the registration fresh. */
@@ -191,6 +205,13 @@ export class Service {
       await this.registry.deregister(this.record()).catch((error: unknown) =>
         this.logger.warn("deregistration failed; the node expires after its TTL", { error }),
       );
+    }
+    for (const hook of this.beforeStopHooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.logger.error("a beforeStop hook failed; stopping anyway", { error });
+      }
     }
     const started = Date.now();
     await this.server.shutdown(this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);

@@ -1,0 +1,22 @@
+import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
+import type { TaskEventFeed } from "./task-event-feed.js";
+import type { TaskChange } from "./task-model.js";
+import type { TaskStore } from "./task-store.js";
+
+/**
+ * The one way task events are written: stored first (which numbers them),
+ * then published to live subscribers, so a subscriber never sees an event
+ * that a later GetTask or replay would not.
+ */
+export class TaskRecorder {
+  constructor(
+    readonly store: TaskStore,
+    readonly feed: TaskEventFeed,
+  ) {}
+
+  async record(taskId: string, change: TaskChange): Promise<TaskEvent> {
+    const event = await this.store.append(taskId, change);
+    this.feed.publish(event);
+    return event;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The Kled demo (`npm run demo`): two MCP tool service instances and the
+ * example agent as separate processes, found through mDNS with no server to
+ * install. The demo submits a task that needs several tool calls, streams
+ * its events, shows how the calls spread over the two MCP instances, and
+ * stops everything. It exits 1 unless every step worked, both instances
+ * served tool calls, and every service stopped cleanly.
+ */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { KledClient, MdnsRegistry, type Node } from "@kled/runtime";
+import { createAgentServiceClient } from "../gen/kled/agent/v1/agent_kled.js";
+import { Role, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
+import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
+import { AGENT_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
+import { ServiceProcess } from "./child-process.js";
+import { eventLine, paint, say } from "./output.js";
+import { waitForServices } from "./wait-for-services.js";
+
+/** The task: seven tool calls, so round-robin gives both MCP instances several. */
+const TASK =
+  "add 2 and 3, then multiply by 4, divide it by 8, uppercase 'hello kled', reverse it, " +
+  "count words in 'the quick brown fox jumps', store the result as words";
+
+/** How long the services get to become discoverable, in milliseconds (they start in about a second). */
+const DISCOVERY_TIMEOUT_MS = 20_000;
+/** How long the task may take, in milliseconds. */
+const TASK_TIMEOUT_MS = 30_000;
+/** How long a service gets to exit after SIGTERM before SIGKILL: its 10 s drain plus margin. */
+const STOP_TIMEOUT_MS = 15_000;
+
+// A service type of our own: the demo's processes see each other and nothing
+// else, even with other Kled processes (or another demo) on the host.
+const serviceType = `_kled-demo-${randomBytes(4).toString("hex")}._tcp`;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  KLED_REGISTRY: "mdns",
+  KLED_MDNS_SERVICE_TYPE: serviceType,
+  KLED_ADDRESS: "127.0.0.1:0",
+  KLED_LOG_LEVEL: process.env["KLED_LOG_LEVEL"] ?? "warn",
+};
+const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+say(`starting 2 MCP tool services and the agent (mDNS service type ${serviceType})`);
+const children = [
+  new ServiceProcess("mcp-1", script("../mcp/main.ts"), env),
+  new ServiceProcess("mcp-2", script("../mcp/main.ts"), env),
+  new ServiceProcess("agent", script("../agent/main.ts"), env),
+];
+const registry = new MdnsRegistry({ serviceType });
+const client = new KledClient({ registry });
+
+const failures: string[] = [];
+const interrupted = new AbortController();
+process.once("SIGINT", () => interrupted.abort(new Error("interrupted")));
+try {
+  await run(interrupted.signal);
+} catch (error) {
+  failures.push(error instanceof Error ? error.message : String(error));
+}
+failures.push(...(await shutdown()));
+if (failures.length > 0) {
+  process.stdout.write(`${paint("red", "✗ demo failed:")} ${failures.join("\n  ")}\n`);
+  process.exitCode = 1;
+} else {
+  process.stdout.write(`${paint("green", "✓ demo passed")}\n`);
+}
+
+async function run(signal: AbortSignal): Promise<void> {
+  const found = await waitForServices(
+    registry,
+    [
+      { name: MCP_SERVICE_NAME, nodes: 2 },
+      { name: AGENT_SERVICE_NAME, nodes: 1 },
+    ],
+    children,
+    DISCOVERY_TIMEOUT_MS,
+  );
+  const mcpNodes = found.get(MCP_SERVICE_NAME) ?? [];
+  for (const [name, nodes] of found) {
+    say(`discovered ${name}: ${nodes.map((node) => `${node.id.slice(-8)} at ${node.address}`).join(", ")}`);
+  }
+
+  const agent = createAgentServiceClient(client, { service: AGENT_SERVICE_NAME });
+  const { card } = await agent.getAgentCard({}, { signal });
+  say(`agent ${card?.name ?? "?"} ${card?.version ?? ""}: submitting task\n    "${TASK}"`);
+  const { task } = await agent.createTask(
+    { message: { role: Role.USER, parts: [{ part: { case: "text", value: TASK } }] } },
+    { signal },
+  );
+  if (task === undefined) throw new Error("CreateTask answered without a task");
+  say(`task ${task.id} events:`);
+  let finalState = TaskState.UNSPECIFIED;
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(TASK_TIMEOUT_MS)]);
+  for await (const { event } of agent.subscribeTask({ taskId: task.id }, { signal: deadline })) {
+    if (event === undefined) continue;
+    process.stdout.write(`${eventLine(event)}\n`);
+    if (event.event.case === "statusUpdate" && event.event.value.final) {
+      finalState = event.event.value.status?.state ?? TaskState.UNSPECIFIED;
+    }
+  }
+  if (finalState !== TaskState.COMPLETED) {
+    throw new Error(`the task ended ${TaskState[finalState] ?? finalState}, not COMPLETED`);
+  }
+  await reportStats(mcpNodes, signal);
+}
+
+/** Reads kled://stats from each MCP node directly and fails unless every one served tool calls. */
+async function reportStats(nodes: readonly Node[], signal: AbortSignal): Promise<void> {
+  say("tool calls served per MCP instance (kled://stats, read from each node directly):");
+  const idle: string[] = [];
+  for (const node of nodes) {
+    const mcp = createMcpServiceClient(client, { service: MCP_SERVICE_NAME, address: node.address });
+    const { contents } = await mcp.readResource({ uri: "kled://stats" }, { signal });
+    const text = contents[0]?.contents.case === "text" ? contents[0].contents.value.text : "{}";
+    const stats = JSON.parse(text) as { toolCalls?: number; toolCallsByTool?: Record<string, number> };
+    const calls = stats.toolCalls ?? 0;
+    const byTool = Object.entries(stats.toolCallsByTool ?? {})
+      .map(([tool, count]) => `${tool} ${count}`)
+      .join(", ");
+    process.stdout.write(`    ${node.address.padEnd(16)} ${String(calls).padStart(2)} calls  ${paint("dim", byTool)}\n`);
+    if (calls === 0) idle.push(node.address);
+  }
+  if (idle.length > 0) throw new Error(`MCP instance(s) ${idle.join(", ")} served no tool calls: the load was not balanced`);
+}
+
+/** Stops the children (SIGTERM, then SIGKILL after a timeout); returns what went wrong, if anything. */
+async function shutdown(): Promise<string[]> {
+  say("stopping the services");
+  await client.close();
+  const exits = await Promise.all(children.map(async (child) => ({ child, exit: await child.stop(STOP_TIMEOUT_MS) })));
+  await registry.close();
+  return exits
+    .filter(({ exit }) => exit.killed || exit.code !== 0)
+    .map(({ child, exit }) =>
+      exit.killed
+        ? `${child.name} did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM and was killed`
+        : `${child.name} exited with ${exit.signal ?? `code ${exit.code ?? "?"}`}`,
+    );
+}
