@@ -1,0 +1,69 @@
+/**
+ * The parts of a request every call kind shares, from the call options, the
+ * service client's defaults, the client's defaults and, inside a handler,
+ * the call being served: its deadline bounds ours, its cancellation cancels
+ * ours, and its trace metadata travels on.
+ */
+import type { Codecs } from "../codec/codecs.js";
+import { currentContext } from "../context/current-context.js";
+import { Metadata } from "../context/metadata.js";
+import { earliest, newRequestId, PROPAGATED_METADATA_KEYS, REQUEST_ID_KEY } from "../context/propagation.js";
+import type { CallOptions, MethodCall } from "./client.js";
+import type { UnaryClientRequest } from "./middleware.js";
+
+/** A request without its message(s). */
+export type RequestHead = Omit<UnaryClientRequest, "stream" | "message">;
+
+/** Client-level defaults a call falls back on. */
+export interface CallDefaults {
+  /** Timeout of unary and client-streaming calls in milliseconds. */
+  readonly timeoutMs: number;
+  readonly codec: string;
+  readonly codecs: Codecs;
+}
+
+/** Builds the request head of `call`. */
+export function requestHead(call: MethodCall, options: CallOptions, defaults: CallDefaults): RequestHead {
+  const parent = currentContext();
+  const { service, method } = call;
+  const metadata = new Metadata(call.defaults.metadata).assign(options.metadata ?? {});
+  for (const key of PROPAGATED_METADATA_KEYS) {
+    if (metadata.has(key) || parent === undefined) continue;
+    for (const value of parent.metadata.getAll(key)) metadata.append(key, value);
+  }
+  if (!metadata.has(REQUEST_ID_KEY)) metadata.set(REQUEST_ID_KEY, parent?.requestId ?? newRequestId());
+  return {
+    method,
+    service,
+    serviceName: call.defaults.service ?? service.typeName,
+    address: call.defaults.address,
+    exclude: new Set(),
+    metadata,
+    deadline: earliest(ownDeadline(call, options, defaults), parent?.deadline),
+    signal: combine(options.signal, parent?.signal),
+    codec: defaults.codecs.require(call.defaults.codec ?? defaults.codec),
+    onHeader: options.onHeader,
+    onTrailer: options.onTrailer,
+  };
+}
+
+function ownDeadline(call: MethodCall, options: CallOptions, defaults: CallDefaults): Date | undefined {
+  if (options.deadline !== undefined) return options.deadline;
+  // Streams may rightly last long (watches, task events): the client-wide
+  // default timeout bounds only calls with a single response.
+  const single = call.method.kind === "unary" || call.method.kind === "client_streaming";
+  const timeoutMs = options.timeoutMs ?? call.defaults.timeoutMs ?? (single ? defaults.timeoutMs : undefined);
+  if (timeoutMs === undefined) return undefined;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new Error(`${call.method.path}: timeoutMs ${timeoutMs} is invalid; use a positive number of milliseconds`);
+  }
+  return new Date(Date.now() + timeoutMs);
+}
+
+const never = new AbortController().signal;
+
+function combine(own: AbortSignal | undefined, inherited: AbortSignal | undefined): AbortSignal {
+  if (own === undefined) return inherited ?? never;
+  if (inherited === undefined) return own;
+  return AbortSignal.any([own, inherited]);
+}

@@ -1,0 +1,141 @@
+import { create, isMessage, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { createCodecs, DEFAULT_CODEC_NAME, type Codecs } from "../codec/codecs.js";
+import type { Registry } from "../registry/registry.js";
+import { RoundRobinSelector } from "../selector/round-robin.js";
+import type { Selector } from "../selector/selector.js";
+import { KledError } from "../errors/kled-error.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import { requestHead, type CallDefaults } from "./call-setup.js";
+import type { AnyMessageInit, CallOptions, Client, MethodCall } from "./client.js";
+import { Connections } from "./connections.js";
+import { clientCredentials, type ClientCredentialsOptions } from "./credentials.js";
+import { chainClientMiddleware, type ClientMiddleware, type ClientNext, type ClientRequest } from "./middleware.js";
+import { noRegistry, registryResolver, targetAddress, type Resolver } from "./resolve.js";
+import { transport } from "./transport.js";
+
+/**
+ * Default timeout of unary and client-streaming calls, in milliseconds:
+ * go-micro's `RequestTimeout` in this project's plan (30 s).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Options of {@link KledClient}. */
+export interface KledClientOptions {
+  /** Where services are found. Without one, only calls with an `address` work. */
+  registry?: Registry;
+  /** Replaces the registry lookup, e.g. with a cache fed by `watch`. */
+  resolve?: Resolver;
+  /** Which node of a service a call goes to. Default: round-robin. */
+  selector?: Selector;
+  /** Middleware of every call, the first outermost; see middleware.ts. */
+  middleware?: readonly ClientMiddleware[];
+  /** Codec name, `proto` or `json`. Default `proto`. */
+  codec?: string;
+  /** Codecs the client knows. Default: protobuf binary and proto3 JSON. */
+  codecs?: Codecs;
+  /** Timeout of unary and client-streaming calls, ms. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** TLS, or mTLS with cert and key. Default: plaintext. */
+  credentials?: ClientCredentialsOptions;
+  /** Receives the client's own records (connections opened). Default: silent. */
+  logger?: Logger;
+  /** grpc-js channel options, e.g. `{ "grpc.keepalive_time_ms": 30_000 }`. */
+  grpcOptions?: grpc.ChannelOptions;
+}
+
+/** A {@link Client} on `@grpc/grpc-js`, finding nodes through a registry. */
+export class KledClient implements Client {
+  readonly #connections: Connections;
+  readonly #next: ClientNext;
+  readonly #defaults: CallDefaults;
+
+  constructor(options: KledClientOptions = {}) {
+    const tls = clientCredentials(options.credentials);
+    this.#connections = new Connections(tls.credentials, { ...options.grpcOptions, ...tls.options }, options.logger ?? silentLogger);
+    const codecs: Codecs = options.codecs ?? createCodecs();
+    this.#defaults = {
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      codec: codecs.require(options.codec ?? DEFAULT_CODEC_NAME).name,
+      codecs,
+    };
+    const resolve =
+      options.resolve ?? (options.registry === undefined ? noRegistry : registryResolver(options.registry));
+    const selector = options.selector ?? new RoundRobinSelector();
+    const connections = this.#connections;
+    this.#next = chainClientMiddleware(options.middleware ?? [], async (request) => {
+      const address = await targetAddress(request, resolve, selector);
+      return transport(connections.get(address), request);
+    });
+  }
+
+  async unary(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): Promise<Message> {
+    const response = await this.#run({
+      ...requestHead(call, options, this.#defaults),
+      stream: false,
+      message: toMessage(call.method.input, request),
+    });
+    return single(response);
+  }
+
+  serverStream(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): AsyncIterable<Message> {
+    return lazy(() =>
+      this.#run({ ...requestHead(call, options, this.#defaults), stream: false, message: toMessage(call.method.input, request) }),
+    );
+  }
+
+  async clientStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): Promise<Message> {
+    const response = await this.#run({
+      ...requestHead(call, options, this.#defaults),
+      stream: true,
+      messages: toMessages(call.method.input, requests),
+    });
+    return single(response);
+  }
+
+  bidiStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): AsyncIterable<Message> {
+    return lazy(() =>
+      this.#run({ ...requestHead(call, options, this.#defaults), stream: true, messages: toMessages(call.method.input, requests) }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#connections.close();
+  }
+
+  async #run(request: ClientRequest) {
+    try {
+      return await this.#next(request);
+    } catch (error) {
+      throw KledError.from(error);
+    }
+  }
+}
+
+function single(response: Awaited<ReturnType<ClientNext>>): Message {
+  if (response.stream) throw new Error("internal: client middleware answered a unary call with a stream");
+  return response.message;
+}
+
+/** A stream whose call starts when iteration does, so nothing runs for an unused stream. */
+function lazy(start: () => Promise<Awaited<ReturnType<ClientNext>>>): AsyncIterable<Message> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const response = await start();
+      if (!response.stream) throw new Error("internal: client middleware answered a stream call with one message");
+      try {
+        yield* response.messages;
+      } catch (error) {
+        throw KledError.from(error);
+      }
+    },
+  };
+}
+
+function toMessage(schema: DescMessage, value: AnyMessageInit): Message {
+  return isMessage(value, schema) ? value : create(schema, value as MessageInitShape<DescMessage>);
+}
+
+async function* toMessages(schema: DescMessage, values: AsyncIterable<AnyMessageInit>): AsyncGenerator<Message> {
+  for await (const value of values) yield toMessage(schema, value);
+}

@@ -1,0 +1,45 @@
+/**
+ * Where a call goes: the registry lookup and the node selection, kept apart
+ * from the transport so that a caching resolver can replace the lookup.
+ */
+import type { Registry, ServiceRecord } from "../registry/registry.js";
+import type { Selector } from "../selector/selector.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import { messageOf } from "../errors/message-of.js";
+import type { ClientRequest } from "./middleware.js";
+
+/** Finds the records (all versions, with nodes) of a service by name. */
+export type Resolver = (serviceName: string) => Promise<ServiceRecord[]>;
+
+/** The plain resolver: asks the registry on every call. */
+export function registryResolver(registry: Registry): Resolver {
+  return async (serviceName) => {
+    try {
+      return await registry.getService(serviceName);
+    } catch (error) {
+      if (error instanceof KledError) throw error;
+      throw new KledError(
+        Code.Unavailable,
+        `service "${serviceName}": registry "${registry.name}" lookup failed: ${messageOf(error)}`,
+        {},
+        { cause: error },
+      );
+    }
+  };
+}
+
+/** A resolver for clients without a registry: only direct addresses work. */
+export const noRegistry: Resolver = async (serviceName) => {
+  throw new KledError(
+    Code.FailedPrecondition,
+    `service "${serviceName}": the client has no registry; pass one in the client options, or an address in the service client options`,
+  );
+};
+
+/** The address to call: the request's own, or a node the selector picks. */
+export async function targetAddress(request: ClientRequest, resolve: Resolver, selector: Selector): Promise<string> {
+  if (request.address !== undefined) return request.address;
+  const services = await resolve(request.serviceName);
+  return selector.select(services, { exclude: request.exclude, service: request.serviceName }).address;
+}

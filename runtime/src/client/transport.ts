@@ -1,0 +1,208 @@
+/**
+ * One call on a grpc-js connection, for each RPC kind: encodes requests with
+ * the call's codec, passes bytes through grpc-js untouched, decodes
+ * responses, and maps deadline, cancellation, headers, trailers and errors.
+ * Internal: the innermost step of the client.
+ */
+import { once, type EventEmitter } from "node:events";
+import type { Message } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME } from "../codec/codecs.js";
+import { fromGrpcMetadata, toGrpcMetadata } from "../context/grpc-metadata.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import { messageOf } from "../errors/message-of.js";
+import type { ClientRequest, ClientResponse, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
+import { callError } from "./status.js";
+
+type Call = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer> | grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>;
+
+/** Runs `request` on `connection`. */
+export function transport(connection: grpc.Client, request: ClientRequest): Promise<ClientResponse> {
+  const { method } = request;
+  if (request.signal.aborted) return Promise.reject(callError(undefined, request));
+  if (request.stream !== (method.kind === "client_streaming" || method.kind === "bidi_streaming")) {
+    return Promise.reject(
+      new KledError(Code.Internal, `client middleware passed ${method.path} (${method.kind}) the wrong request shape`),
+    );
+  }
+  switch (method.kind) {
+    case "unary":
+      return unary(connection, request as UnaryClientRequest);
+    case "client_streaming":
+      return clientStream(connection, request as StreamClientRequest);
+    case "server_streaming":
+      return Promise.resolve(serverStream(connection, request as UnaryClientRequest));
+    case "bidi_streaming":
+      return Promise.resolve(bidiStream(connection, request as StreamClientRequest));
+  }
+}
+
+function unary(connection: grpc.Client, request: UnaryClientRequest): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    const call = connection.makeUnaryRequest(
+      request.method.path,
+      passThrough,
+      passThrough,
+      encode(request, request.message),
+      wireMetadata(request),
+      callOptions(request),
+      (error, bytes) => {
+        if (error !== null || bytes === undefined) reject(callError(error, request));
+        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
+      },
+    );
+    observe(call, request);
+  });
+}
+
+function clientStream(connection: grpc.Client, request: StreamClientRequest): Promise<ClientResponse> {
+  return new Promise((resolve, reject) => {
+    let requestError: unknown;
+    const call = connection.makeClientStreamRequest(
+      request.method.path,
+      passThrough,
+      passThrough,
+      wireMetadata(request),
+      callOptions(request),
+      (error, bytes) => {
+        if (requestError !== undefined) reject(KledError.from(requestError));
+        else if (error !== null || bytes === undefined) reject(callError(error, request));
+        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
+      },
+    );
+    const ended = observe(call, request);
+    void sendAll(call, request, ended, (error) => (requestError = error));
+  });
+}
+
+function serverStream(connection: grpc.Client, request: UnaryClientRequest): ClientResponse {
+  const call = connection.makeServerStreamRequest(
+    request.method.path,
+    passThrough,
+    passThrough,
+    encode(request, request.message),
+    wireMetadata(request),
+    callOptions(request),
+  );
+  const ended = observe(call, request);
+  return { stream: true, messages: receiveAll(call, request, ended, () => undefined) };
+}
+
+function bidiStream(connection: grpc.Client, request: StreamClientRequest): ClientResponse {
+  const call = connection.makeBidiStreamRequest(
+    request.method.path,
+    passThrough,
+    passThrough,
+    wireMetadata(request),
+    callOptions(request),
+  );
+  const ended = observe(call, request);
+  let requestError: unknown;
+  void sendAll(call, request, ended, (error) => (requestError = error));
+  return { stream: true, messages: receiveAll(call, request, ended, () => requestError) };
+}
+
+/**
+ * Wires headers, trailers and cancellation of `call`; returns a signal that
+ * aborts when the call is over, for the loops that feed and drain it.
+ */
+function observe(call: Call, request: ClientRequest): AbortSignal {
+  const ended = new AbortController();
+  const cancel = () => call.cancel();
+  request.signal.addEventListener("abort", cancel, { once: true });
+  call.on("metadata", (header: grpc.Metadata) => request.onHeader?.(fromGrpcMetadata(header)));
+  call.on("status", (status: grpc.StatusObject) => {
+    request.signal.removeEventListener("abort", cancel);
+    ended.abort();
+    request.onTrailer?.(fromGrpcMetadata(status.metadata));
+  });
+  // Errors reach the caller through the callback or the iterator; this
+  // listener keeps one emitted after the consumer left from crashing the process.
+  (call as EventEmitter).on("error", () => undefined);
+  return ended.signal;
+}
+
+/** Writes every request message, then half-closes; a failing request stream cancels the call. */
+async function sendAll(
+  call: grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
+  request: StreamClientRequest,
+  ended: AbortSignal,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  try {
+    for await (const message of request.messages) {
+      if (ended.aborted) return;
+      if (!call.write(encode(request, message))) await once(call as EventEmitter, "drain", { signal: ended });
+    }
+    if (!ended.aborted) call.end();
+  } catch (error) {
+    if (ended.aborted) return;
+    onError(error);
+    call.cancel();
+  }
+}
+
+/** Yields decoded responses; leaving early (break, return, throw) cancels the call. */
+async function* receiveAll(
+  call: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
+  request: ClientRequest,
+  ended: AbortSignal,
+  requestError: () => unknown,
+): AsyncGenerator<Message> {
+  try {
+    // destroyOnReturn false: ending the call is cancel()'s job, in finally.
+    for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decode(request, bytes as Buffer);
+  } catch (error) {
+    const cause = requestError();
+    throw cause === undefined ? callError(error, request) : KledError.from(cause);
+  } finally {
+    if (!ended.aborted) call.cancel();
+  }
+}
+
+function settle<T>(resolve: (value: T) => void, reject: (error: unknown) => void, produce: () => T): void {
+  try {
+    resolve(produce());
+  } catch (error) {
+    reject(error);
+  }
+}
+
+function encode(request: ClientRequest, message: Message): Buffer {
+  let bytes: Uint8Array;
+  try {
+    bytes = request.codec.encode(request.method.input, message);
+  } catch (error) {
+    throw new KledError(
+      Code.InvalidArgument,
+      `cannot encode the request of ${request.method.path} as ${request.codec.name}: ${messageOf(error)}`,
+      {},
+      { cause: error },
+    );
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A response that does not decode is the server's fault, not an invalid argument of ours. */
+function decode(request: ClientRequest, bytes: Buffer): Message {
+  try {
+    return request.codec.decode(request.method.output, bytes);
+  } catch (error) {
+    throw new KledError(Code.Internal, `response of ${request.method.path}: ${messageOf(error)}`, {}, { cause: error });
+  }
+}
+
+function wireMetadata(request: ClientRequest): grpc.Metadata {
+  const metadata = toGrpcMetadata(request.metadata);
+  if (request.codec.name !== DEFAULT_CODEC_NAME) metadata.set(CODEC_METADATA_KEY, request.codec.name);
+  return metadata;
+}
+
+function callOptions(request: ClientRequest): grpc.CallOptions {
+  return request.deadline === undefined ? {} : { deadline: request.deadline };
+}
+
+function passThrough(bytes: Buffer): Buffer {
+  return bytes;
+}

@@ -1,0 +1,154 @@
+/**
+ * gRPC metadata: request headers, response headers and trailers. Keys are
+ * case-insensitive ASCII; keys ending in `-bin` carry bytes, all others text,
+ * as the gRPC spec says. Repeated text values of one key travel as one
+ * HTTP/2 header and arrive joined with ", " (grpc-js does not split them).
+ */
+
+/** A metadata value: text, or bytes under a `-bin` key. */
+export type MetadataValue = string | Uint8Array;
+
+/** What callers may pass where metadata is expected. */
+export type MetadataInit =
+  | ReadonlyMetadata
+  | Readonly<Record<string, string | readonly string[] | Uint8Array | readonly Uint8Array[]>>;
+
+/** Read access to metadata; handlers get request metadata through it. */
+export interface ReadonlyMetadata {
+  /** The first text value of `key`; throws for a `-bin` key (use {@link getBinary}). */
+  get(key: string): string | undefined;
+  /** All text values of `key`, in arrival order. */
+  getAll(key: string): string[];
+  /** The first value of a `-bin` key; throws for a text key (use {@link get}). */
+  getBinary(key: string): Uint8Array | undefined;
+  /** All values of a `-bin` key. */
+  getAllBinary(key: string): Uint8Array[];
+  has(key: string): boolean;
+  /** Every key and value, a key repeated once per value. */
+  entries(): IterableIterator<[string, MetadataValue]>;
+  /** Text values as a plain object (first value per key), for logs and tests. */
+  toRecord(): Record<string, string>;
+}
+
+const KEY = /^[0-9a-z_.-]+$/;
+
+/** True for keys whose values are bytes. */
+export function isBinaryKey(key: string): boolean {
+  return key.endsWith("-bin");
+}
+
+/** A mutable metadata multimap. */
+export class Metadata implements ReadonlyMetadata {
+  readonly #values = new Map<string, MetadataValue[]>();
+
+  constructor(init?: MetadataInit) {
+    if (init === undefined) return;
+    if (isReadonlyMetadata(init)) {
+      for (const [key, value] of init.entries()) this.append(key, value);
+      return;
+    }
+    for (const [key, value] of Object.entries(init)) {
+      for (const one of Array.isArray(value) ? value : [value]) this.append(key, one as MetadataValue);
+    }
+  }
+
+  get(key: string): string | undefined {
+    return this.getAll(key)[0];
+  }
+
+  getAll(key: string): string[] {
+    const k = normalize(key);
+    if (isBinaryKey(k)) {
+      throw new Error(`metadata key "${k}" holds bytes; read it with getBinary("${k}")`);
+    }
+    return [...((this.#values.get(k) ?? []) as string[])];
+  }
+
+  getBinary(key: string): Uint8Array | undefined {
+    return this.getAllBinary(key)[0];
+  }
+
+  getAllBinary(key: string): Uint8Array[] {
+    const k = normalize(key);
+    if (!isBinaryKey(k)) {
+      throw new Error(`metadata key "${k}" holds text; read it with get("${k}")`);
+    }
+    return [...((this.#values.get(k) ?? []) as Uint8Array[])];
+  }
+
+  has(key: string): boolean {
+    return this.#values.has(normalize(key));
+  }
+
+  *entries(): IterableIterator<[string, MetadataValue]> {
+    for (const [key, values] of this.#values) {
+      for (const value of values) yield [key, value];
+    }
+  }
+
+  toRecord(): Record<string, string> {
+    const record: Record<string, string> = {};
+    for (const [key, values] of this.#values) {
+      const first = values[0];
+      if (typeof first === "string") record[key] = first;
+    }
+    return record;
+  }
+
+  /** Replaces all values of `key` with `value`. */
+  set(key: string, value: MetadataValue): this {
+    const k = checked(key, value);
+    this.#values.set(k, [value]);
+    return this;
+  }
+
+  /** Adds `value` after the existing values of `key`. */
+  append(key: string, value: MetadataValue): this {
+    const k = checked(key, value);
+    const values = this.#values.get(k);
+    if (values === undefined) this.#values.set(k, [value]);
+    else values.push(value);
+    return this;
+  }
+
+  delete(key: string): this {
+    this.#values.delete(normalize(key));
+    return this;
+  }
+
+  /** Adds every entry of `other` after the existing ones. */
+  merge(other: MetadataInit): this {
+    for (const [key, value] of new Metadata(other).entries()) this.append(key, value);
+    return this;
+  }
+
+  /** Replaces the values of every key `other` has with its values. */
+  assign(other: MetadataInit): this {
+    const incoming = new Metadata(other);
+    for (const key of incoming.#values.keys()) this.#values.delete(key);
+    return this.merge(incoming);
+  }
+}
+
+function isReadonlyMetadata(init: MetadataInit): init is ReadonlyMetadata {
+  return typeof (init as Partial<ReadonlyMetadata>).entries === "function";
+}
+
+function normalize(key: string): string {
+  return key.toLowerCase();
+}
+
+function checked(key: string, value: MetadataValue): string {
+  const k = normalize(key);
+  if (!KEY.test(k)) {
+    throw new Error(`metadata key "${key}" is invalid; use only letters, digits, "-", "_" and "."`);
+  }
+  if (isBinaryKey(k) !== value instanceof Uint8Array) {
+    throw new Error(
+      isBinaryKey(k)
+        ? `metadata key "${k}" ends in -bin and needs a Uint8Array value; drop the suffix to send text`
+        : `metadata key "${k}" got bytes; name binary keys with a "-bin" suffix`,
+    );
+  }
+  return k;
+}

@@ -1,0 +1,12 @@
+export * from "./definition/index.js";
+export * from "./errors/index.js";
+export * from "./broker/index.js";
+export type { Codec } from "./codec/codec.js";
+export * from "./registry/index.js";
+export * from "./selector/index.js";
+export * from "./service/index.js";
+export * from "./codec/index.js";
+export * from "./context/index.js";
+export * from "./logging/index.js";
+export * from "./server/index.js";
+export * from "./client/index.js";

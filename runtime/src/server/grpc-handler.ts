@@ -1,0 +1,254 @@
+/**
+ * The bridge between grpc-js and a Kled call: builds the grpc-js handler of
+ * one method, which decodes the request with the call's codec, runs the
+ * middleware chain and the handler inside the call's context, and writes the
+ * response or the error status back. Internal.
+ */
+import { once, type EventEmitter } from "node:events";
+import type { Readable } from "node:stream";
+import type { Message } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import type { Codec } from "../codec/codec.js";
+import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME, type Codecs } from "../codec/codecs.js";
+import { runWithContext } from "../context/current-context.js";
+import { fromGrpcMetadata, toGrpcMetadata } from "../context/grpc-metadata.js";
+import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
+import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import type { Logger } from "../logging/logger.js";
+import { CallContext } from "./call-context.js";
+import type { InFlightCalls } from "./in-flight.js";
+import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
+import { errorStatus, type ErrorStatus } from "./status.js";
+
+/** What the handler of one method needs from its server. */
+export interface MethodBinding {
+  readonly service: ServiceDefinition;
+  readonly method: MethodDefinition;
+  /** The middleware chain ending in the handler. */
+  readonly next: ServerNext;
+  readonly codecs: Codecs;
+  readonly logger: Logger;
+  readonly calls: InFlightCalls;
+}
+
+type AnyCall =
+  | grpc.ServerUnaryCall<Buffer, Buffer>
+  | grpc.ServerReadableStream<Buffer, Buffer>
+  | grpc.ServerWritableStream<Buffer, Buffer>
+  | grpc.ServerDuplexStream<Buffer, Buffer>;
+
+/** How a call's outcome goes back on the wire. */
+interface Responder {
+  ok(response: ServerResponse, codec: Codec): Promise<void>;
+  fail(status: ErrorStatus): void;
+}
+
+/** The grpc-js handler for `binding.method`, by its kind. */
+export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
+  switch (binding.method.kind) {
+    case "unary":
+      return (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        void serve(binding, call, (codec) => one(binding, codec, call.request), (context) =>
+          unaryResponder(binding, call, context, callback),
+        );
+    case "client_streaming":
+      return (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        void serve(binding, call, (codec, context) => many(binding, codec, call, context), (context) =>
+          unaryResponder(binding, call, context, callback),
+        );
+    case "server_streaming":
+      return (call: grpc.ServerWritableStream<Buffer, Buffer>) =>
+        void serve(binding, call, (codec) => one(binding, codec, call.request), (context) =>
+          streamResponder(binding, call, context),
+        );
+    case "bidi_streaming":
+      return (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
+        void serve(binding, call, (codec, context) => many(binding, codec, call, context), (context) =>
+          streamResponder(binding, call, context),
+        );
+  }
+}
+
+/** The request without the fields every request has. */
+type RequestBody = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };
+
+async function serve(
+  binding: MethodBinding,
+  call: AnyCall,
+  readRequest: (codec: Codec, context: CallContext) => RequestBody,
+  responderFor: (context: CallContext) => Responder,
+): Promise<void> {
+  const context = newContext(binding, call);
+  const responder = responderFor(context);
+  binding.calls.add(context);
+  (call as EventEmitter).on("cancelled", () => context.abort(cancelReason(context)));
+  // The whole call, response streaming included, runs in the context, so
+  // that client calls made by the handler inherit it.
+  await runWithContext(context, async () => {
+    try {
+      const codec = codecOf(binding.codecs, context);
+      const request: ServerRequest = {
+        ...readRequest(codec, context),
+        method: binding.method,
+        service: binding.service,
+        context,
+      };
+      await responder.ok(await binding.next(request), codec);
+    } catch (error) {
+      try {
+        responder.fail(errorStatus(afterAbort(context, error), context));
+      } catch (failure) {
+        // Nothing awaits serve(); a throw here would be an unhandled rejection.
+        context.logger.error("cannot send the error status", { error: failure });
+      }
+    } finally {
+      context.end();
+      binding.calls.delete(context);
+    }
+  });
+}
+
+function newContext(binding: MethodBinding, call: AnyCall): CallContext {
+  const metadata = fromGrpcMetadata(call.metadata);
+  const requestId = metadata.get(REQUEST_ID_KEY) ?? newRequestId();
+  const deadline = call.getDeadline();
+  return new CallContext({
+    method: binding.method,
+    service: binding.service,
+    metadata,
+    deadline: deadline === Infinity ? undefined : new Date(deadline),
+    peer: call.getPeer(),
+    requestId,
+    logger: binding.logger.child({ method: binding.method.path, requestId }),
+  });
+}
+
+/**
+ * How close to the deadline, in milliseconds, a cancellation counts as the
+ * deadline passing: timers may fire a millisecond or so early.
+ */
+const DEADLINE_SLACK_MS = 10;
+
+/** Why the transport cancelled a call: the deadline passed, or the client gave up. */
+function cancelReason(context: CallContext): KledError {
+  const deadline = context.deadline;
+  return deadline !== undefined && deadline.getTime() - DEADLINE_SLACK_MS <= Date.now()
+    ? new KledError(Code.DeadlineExceeded, `deadline of ${context.method.path} exceeded`)
+    : new KledError(Code.Canceled, `client canceled ${context.method.path}`);
+}
+
+/**
+ * Once a call is aborted, the errors that follow (a stream closed early, an
+ * aborted wait) are consequences; report the abort reason instead, so they
+ * are not logged as handler bugs.
+ */
+function afterAbort(context: CallContext, error: unknown): unknown {
+  if (!context.signal.aborted || error instanceof KledError) return error;
+  return context.signal.reason;
+}
+
+function codecOf(codecs: Codecs, context: CallContext): Codec {
+  const name = context.metadata.get(CODEC_METADATA_KEY) ?? DEFAULT_CODEC_NAME;
+  const codec = codecs.byName(name);
+  if (codec === undefined) {
+    throw new KledError(
+      Code.InvalidArgument,
+      `codec "${name}" in request metadata "${CODEC_METADATA_KEY}" is unknown; use one of ${codecs.names.join(", ")}`,
+    );
+  }
+  if (name !== DEFAULT_CODEC_NAME) context.header.set(CODEC_METADATA_KEY, codec.name);
+  return codec;
+}
+
+function one(binding: MethodBinding, codec: Codec, bytes: Buffer): RequestBody {
+  return { stream: false, message: codec.decode(binding.method.input, bytes) };
+}
+
+function many(binding: MethodBinding, codec: Codec, call: Readable, context: CallContext): RequestBody {
+  return { stream: true, messages: decodeStream(binding, codec, call, context) };
+}
+
+async function* decodeStream(
+  binding: MethodBinding,
+  codec: Codec,
+  call: Readable,
+  context: CallContext,
+): AsyncGenerator<Message> {
+  try {
+    // destroyOnReturn false: the default destroys the whole duplex when the
+    // request side ends, and with it the response side of a bidi call.
+    for await (const bytes of call.iterator({ destroyOnReturn: false })) {
+      yield codec.decode(binding.method.input, bytes as Buffer);
+    }
+    // Cancellation is racy: a Node client that cancels a client-streaming
+    // call half-closes before it resets the stream, so the request stream may
+    // end normally and the cancellation arrive after the handler answered.
+    if (context.signal.aborted) throw context.signal.reason;
+  } catch (error) {
+    throw afterAbort(context, error);
+  }
+}
+
+function unaryResponder(
+  binding: MethodBinding,
+  call: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerReadableStream<Buffer, Buffer>,
+  context: CallContext,
+  callback: grpc.sendUnaryData<Buffer>,
+): Responder {
+  return {
+    async ok(response, codec) {
+      if (response.stream) {
+        throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a unary method with a stream`);
+      }
+      const bytes = toBuffer(codec.encode(binding.method.output, response.message));
+      sendHeader(call, context);
+      callback(null, bytes, toGrpcMetadata(context.trailer));
+    },
+    fail(status) {
+      sendHeader(call, context);
+      callback(status);
+    },
+  };
+}
+
+function streamResponder(
+  binding: MethodBinding,
+  call: grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>,
+  context: CallContext,
+): Responder {
+  return {
+    async ok(response, codec) {
+      if (!response.stream) {
+        throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a stream method with one message`);
+      }
+      for await (const message of response.messages) {
+        if (context.signal.aborted) break;
+        sendHeader(call, context);
+        if (!call.write(toBuffer(codec.encode(binding.method.output, message)))) {
+          await once(call, "drain", { signal: context.signal });
+        }
+      }
+      if (context.signal.aborted) throw context.signal.reason;
+      sendHeader(call, context);
+      call.end(toGrpcMetadata(context.trailer));
+    },
+    fail(status) {
+      sendHeader(call, context);
+      // grpc-js's documented way to end a stream with a status.
+      call.emit("error", status);
+    },
+  };
+}
+
+/** Sends the response headers once, before the first message or the status. */
+function sendHeader(call: AnyCall, context: CallContext): void {
+  const header = context.takeHeader();
+  if (header !== undefined) call.sendMetadata(toGrpcMetadata(header));
+}
+
+/** A Buffer view of the bytes, without copying them. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

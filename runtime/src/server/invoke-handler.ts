@@ -1,0 +1,66 @@
+import { create, isMessage, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import type { ServerNext, ServerRequest } from "./middleware.js";
+
+type HandlerMethod = (input: unknown, context: unknown) => unknown;
+
+/**
+ * Checks that `handler` has a method for every RPC of `definition` and
+ * returns them by local name, bound to the handler so classes keep `this`.
+ */
+export function handlerMethods(definition: ServiceDefinition, handler: object): Map<string, HandlerMethod> {
+  const methods = new Map<string, HandlerMethod>();
+  const missing: string[] = [];
+  for (const method of Object.values(definition.methods)) {
+    const fn: unknown = (handler as Record<string, unknown>)[method.localName];
+    if (typeof fn === "function") methods.set(method.localName, (fn as HandlerMethod).bind(handler));
+    else missing.push(method.localName);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `register ${definition.typeName}: the handler has no method ${missing.map((m) => `"${m}"`).join(", ")}; implement every RPC of the service`,
+    );
+  }
+  return methods;
+}
+
+/** The innermost step of a call: runs the handler and normalizes what it returns. */
+export function handlerStep(method: MethodDefinition, fn: HandlerMethod): ServerNext {
+  return async (request: ServerRequest) => {
+    const input = request.stream ? request.messages : request.message;
+    switch (method.kind) {
+      case "unary":
+      case "client_streaming":
+        return { stream: false, message: toMessage(method, method.output, await fn(input, request.context)) };
+      case "server_streaming":
+      case "bidi_streaming":
+        return { stream: true, messages: toMessages(method, fn(input, request.context)) };
+    }
+  };
+}
+
+async function* toMessages(method: MethodDefinition, output: unknown): AsyncGenerator<Message> {
+  if (!isAsyncIterable(output)) {
+    throw new KledError(
+      Code.Internal,
+      `handler of ${method.path} returned ${typeof output}, not an AsyncIterable; make it an async generator`,
+    );
+  }
+  for await (const value of output) yield toMessage(method, method.output, value);
+}
+
+/** Handlers may return init shapes; the wire needs messages of the right type. */
+function toMessage(method: MethodDefinition, schema: DescMessage, value: unknown): Message {
+  if (isMessage(value, schema)) return value;
+  if (isMessage(value) || typeof value !== "object" || value === null) {
+    const got = isMessage(value) ? value.$typeName : value === null ? "null" : typeof value;
+    throw new KledError(Code.Internal, `handler of ${method.path} returned ${got}; return a ${schema.typeName}`);
+  }
+  return create(schema, value as MessageInitShape<DescMessage>);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}

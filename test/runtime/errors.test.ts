@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, KledClient, KledError, KledServer, MemoryRegistry, silentLogger, type ReadonlyMetadata } from "@kled/runtime";
+import { createEchoServiceClient, EchoServiceDefinition } from "../gen/kled/test/v1/echo_kled.js";
+import { captureLogger } from "./support/capture-logger.js";
+import { startEcho, type Harness } from "./support/harness.js";
+
+describe("errors", () => {
+  const logger = captureLogger();
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startEcho({ server: { logger } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("a KledError thrown by a handler arrives with its code, message and metadata", async () => {
+    let trailer: ReadonlyMetadata | undefined;
+    const error = await h.echo
+      .echo({ text: "nope", failCode: Code.NotFound }, { onTrailer: (md) => (trailer = md) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KledError);
+    const kled = error as KledError;
+    expect(kled.code).toBe(Code.NotFound);
+    expect(kled.rawMessage).toBe("failed as asked: nope");
+    expect(kled.message).toBe("[NOT_FOUND] failed as asked: nope");
+    expect(kled.metadata["x-fail-detail"]).toBe("asked");
+    expect(trailer?.get("x-fail-detail")).toBe("asked");
+  });
+
+  it("any other error answers INTERNAL without leaking its message, and is logged", async () => {
+    const error = (await h.echo.echo({ text: "plain", failCode: 1 }).catch((e: unknown) => e)) as KledError;
+    expect(error.code).toBe(Code.Internal);
+    expect(error.message).not.toContain("hunter2");
+    const requestId = h.handler.call("plain").context.requestId;
+    expect(error.rawMessage).toContain(requestId);
+    const record = logger.records.find((r) => r.message === "handler failed");
+    expect(record?.level).toBe("error");
+    expect(record?.fields["requestId"]).toBe(requestId);
+    expect(String(record?.fields["error"])).toContain("hunter2");
+  });
+
+  it("a service missing from the registry fails UNAVAILABLE naming it", async () => {
+    const missing = createEchoServiceClient(h.client, { service: "no.such.Service" });
+    const error = (await missing.echo({ text: "x" }).catch((e: unknown) => e)) as KledError;
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.message).toContain("no.such.Service");
+  });
+
+  it("a client without a registry explains what to pass", async () => {
+    const client = new KledClient();
+    const error = (await createEchoServiceClient(client).echo({ text: "x" }).catch((e: unknown) => e)) as KledError;
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.message).toContain("has no registry");
+    await client.close();
+  });
+
+  it("a node that is down fails UNAVAILABLE", async () => {
+    const registry = new MemoryRegistry();
+    const client = new KledClient({ registry });
+    const down = createEchoServiceClient(client, { address: "127.0.0.1:1" });
+    const error = (await down.echo({ text: "x" }, { timeoutMs: 2_000 }).catch((e: unknown) => e)) as KledError;
+    expect(error.code).toBe(Code.Unavailable);
+    await client.close();
+    await registry.close();
+  });
+
+  it("register names every method the handler lacks", () => {
+    const server = new KledServer({ logger: silentLogger });
+    expect(() => server.register(EchoServiceDefinition, { echo() {}, chat() {} })).toThrow(
+      'register kled.test.v1.EchoService: the handler has no method "count", "sum"; implement every RPC of the service',
+    );
+  });
+
+  it("register refuses a second registration and registration after listen", async () => {
+    const server = new KledServer({ logger: silentLogger });
+    server.register(EchoServiceDefinition, h.handler);
+    expect(() => server.register(EchoServiceDefinition, h.handler)).toThrow("already registered");
+    await server.listen();
+    const other = { ...EchoServiceDefinition, typeName: "kled.test.v1.Other" };
+    expect(() => server.register(other, h.handler)).toThrow("register every service before listen()");
+    await server.shutdown(0);
+  });
+});

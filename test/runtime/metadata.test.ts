@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Metadata, type ReadonlyMetadata } from "@kled/runtime";
+import { startEcho, type Harness } from "./support/harness.js";
+
+describe("Metadata", () => {
+  it("keeps text and binary values apart and lower-cases keys", () => {
+    const md = new Metadata({ "X-Trace": "a", "x-token-bin": new Uint8Array([1, 2]) });
+    md.append("x-trace", "b");
+    expect(md.getAll("x-trace")).toEqual(["a", "b"]);
+    expect(md.getBinary("X-Token-Bin")).toEqual(new Uint8Array([1, 2]));
+    expect(() => md.get("x-token-bin")).toThrow('read it with getBinary("x-token-bin")');
+    expect(() => md.set("x-token-bin", "text")).toThrow("needs a Uint8Array");
+    expect(() => md.set("x-text", new Uint8Array())).toThrow('"-bin" suffix');
+    expect(() => md.set("bad key", "v")).toThrow('metadata key "bad key" is invalid');
+    expect(md.toRecord()).toEqual({ "x-trace": "a" });
+  });
+});
+
+describe("metadata over the wire", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startEcho();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("request metadata reaches the handler, text and binary", async () => {
+    const response = await h.echo.echo(
+      { text: "md" },
+      { metadata: { "x-tenant": "acme", "x-roles": ["a", "b"], "x-blob-bin": new Uint8Array([0, 255, 7]) } },
+    );
+    expect(response.metadata["x-tenant"]).toBe("acme");
+    const seen = h.handler.call("md").context.metadata;
+    // HTTP/2 carries repeated text values joined with ", " (grpc-js does not split them).
+    expect(seen.getAll("x-roles")).toEqual(["a, b"]);
+    expect([...(seen.getBinary("x-blob-bin") ?? [])]).toEqual([0, 255, 7]);
+    expect(seen.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(h.handler.call("md").context.requestId).toBe(seen.get("x-request-id"));
+  });
+
+  it("call metadata replaces the service client's default for the same key", async () => {
+    const { createEchoServiceClient } = await import("../gen/kled/test/v1/echo_kled.js");
+    const echo = createEchoServiceClient(h.client, { metadata: { "x-app": "tests", "x-over": "default" } });
+    await echo.echo({ text: "defaults" }, { metadata: { "x-over": "call" } });
+    const seen = h.handler.call("defaults").context.metadata;
+    expect(seen.get("x-app")).toBe("tests");
+    expect(seen.getAll("x-over")).toEqual(["call"]);
+  });
+
+  it("headers and trailers the handler sets come back", async () => {
+    let header: ReadonlyMetadata | undefined;
+    let trailer: ReadonlyMetadata | undefined;
+    await h.echo.echo({ text: "ht" }, { onHeader: (md) => (header = md), onTrailer: (md) => (trailer = md) });
+    expect(header?.get("x-echo-header")).toBe("from-handler");
+    expect(trailer?.get("x-echo-trailer")).toBe("done");
+  });
+
+  it("the peer is the client's loopback address", async () => {
+    await h.echo.echo({ text: "peer" });
+    expect(h.handler.call("peer").context.peer).toMatch(/127\.0\.0\.1:\d+/);
+  });
+});
