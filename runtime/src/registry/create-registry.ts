@@ -1,3 +1,5 @@
+import { ConsulRegistry } from "./consul/consul-registry.js";
+import { parseConsulSpec } from "./consul/options.js";
 import { MdnsRegistry } from "./mdns/mdns-registry.js";
 import { MemoryRegistry } from "./memory.js";
 import type { Registry } from "./registry.js";
@@ -10,18 +12,17 @@ export const DEFAULT_REGISTRY = "mdns";
  * - `"mdns"`: {@link MdnsRegistry} with default options;
  * - `"memory"`: the process-wide shared {@link MemoryRegistry}, so that every
  *   part of one process configured this way sees the same registrations;
- * - `"consul://host:port"`: not available yet.
+ * - `"consul://host:port"`: {@link ConsulRegistry} talking to that agent, with
+ *   `?token=` (default: the `KLED_CONSUL_TOKEN` variable of `env`) and `?dc=`.
  */
-export function createRegistry(spec: string): Registry {
+export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.env): Registry {
   switch (spec) {
     case "mdns":
       return new MdnsRegistry();
     case "memory":
       return new MemoryRegistry({ shared: true });
     default:
-      if (spec.startsWith("consul://")) {
-        throw new Error(`registry "${spec}": the consul registry is not available yet; use "mdns" or "memory"`);
-      }
+      if (spec.startsWith("consul:")) return new ConsulRegistry(parseConsulSpec(spec, env));
       throw new Error(`registry "${spec}": unknown registry; use "mdns", "memory" or "consul://host:port"`);
   }
 }
@@ -29,5 +30,5 @@ export function createRegistry(spec: string): Registry {
 /** The registry named by the `KLED_REGISTRY` environment variable (default {@link DEFAULT_REGISTRY}). */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
   const spec = env["KLED_REGISTRY"]?.trim();
-  return createRegistry(spec === undefined || spec === "" ? DEFAULT_REGISTRY : spec);
+  return createRegistry(spec === undefined || spec === "" ? DEFAULT_REGISTRY : spec, env);
 }
