@@ -13,7 +13,7 @@ import { processOptions } from "../shared/process-options.js";
 import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
 import { createExampleAgent } from "./create-agent.js";
 
-const options = processOptions("agent", process.argv.slice(2), process.env);
+const options = processOptions("agent", process.argv.slice(2));
 const service = new Service({ name: AGENT_SERVICE_NAME, version: "0.1.0", ...options });
 const agent = createExampleAgent({
   registry: service.registry,
@@ -26,4 +26,3 @@ registerAgentServiceHandler(service.server, agent.handler);
 // SubscribeTask streams get their final event and the server drains quickly.
 service.beforeStop(() => agent.stop());
 await service.run();
-await options.registry?.close();

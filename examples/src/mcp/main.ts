@@ -12,7 +12,7 @@ import { processOptions } from "../shared/process-options.js";
 import { MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { McpToolService } from "./handler.js";
 
-const options = processOptions("mcp", process.argv.slice(2), process.env);
+const options = processOptions("mcp", process.argv.slice(2));
 const service = new Service({ name: MCP_SERVICE_NAME, version: "0.1.0", ...options });
 registerMcpServiceHandler(
   service.server,
@@ -20,4 +20,3 @@ registerMcpServiceHandler(
   new McpToolService({ instanceId: () => service.nodeId ?? "starting", version: service.version }),
 );
 await service.run();
-await options.registry?.close();

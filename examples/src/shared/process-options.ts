@@ -1,25 +1,23 @@
 import { parseArgs } from "node:util";
-import { MdnsRegistry, type Registry } from "@kled/runtime";
 
 /**
- * Command-line and environment settings shared by the example services'
- * entry points.
+ * Command-line settings shared by the example services' entry points.
  *
  *   --address host:port   where to listen (default: KLED_ADDRESS, else 127.0.0.1:0)
- *   KLED_REGISTRY         mdns (default) or memory, read by the runtime
- *   KLED_MDNS_SERVICE_TYPE  an mDNS service type such as "_kled-demo-1a2b._tcp":
- *                         processes only see peers of the same type, which is
- *                         how the demo keeps its services apart from any other
- *                         Kled processes on the host
+ *
+ * The runtime reads the rest from the environment: KLED_REGISTRY (mdns by
+ * default, memory, consul://host:port) and KLED_MDNS_SERVICE_TYPE (an mDNS
+ * service type such as "_kled-demo-1a2b._tcp": processes only see peers of
+ * the same type, which is how the demo keeps its services apart from other
+ * Kled processes on the host).
  */
 export interface ProcessOptions {
   address?: string;
-  registry?: Registry;
 }
 
-/** Reads `--address` from `argv` and the mDNS service type from `env`; exits with usage on bad flags. */
-export function processOptions(program: string, argv: readonly string[], env: NodeJS.ProcessEnv): ProcessOptions {
-  let address: string | undefined;
+/** Reads `--address` from `argv`; exits with usage on bad flags. */
+export function processOptions(program: string, argv: readonly string[]): ProcessOptions {
+  const usage = `usage: ${program} [--address host:port]\n`;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -27,18 +25,12 @@ export function processOptions(program: string, argv: readonly string[], env: No
       strict: true,
     });
     if (values.help === true) {
-      process.stdout.write(`usage: ${program} [--address host:port]\n`);
+      process.stdout.write(usage);
       process.exit(0);
     }
-    address = values.address;
+    return values.address === undefined ? {} : { address: values.address };
   } catch (error) {
-    process.stderr.write(`${program}: ${(error as Error).message}\nusage: ${program} [--address host:port]\n`);
+    process.stderr.write(`${program}: ${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
-  const serviceType = env["KLED_MDNS_SERVICE_TYPE"]?.trim();
-  const registry =
-    serviceType !== undefined && serviceType !== "" && (env["KLED_REGISTRY"] ?? "mdns") === "mdns"
-      ? new MdnsRegistry({ serviceType })
-      : undefined;
-  return { ...(address === undefined ? {} : { address }), ...(registry === undefined ? {} : { registry }) };
 }

@@ -4,12 +4,17 @@ import { MdnsRegistry } from "./mdns/mdns-registry.js";
 import { MemoryRegistry } from "./memory.js";
 import type { Registry } from "./registry.js";
 
+/** Names the mDNS DNS-SD service type, e.g. `_kled-demo-1a2b._tcp`; default `_kled._tcp`. */
+export const MDNS_SERVICE_TYPE_ENV = "KLED_MDNS_SERVICE_TYPE";
+
 /** The registry used when `KLED_REGISTRY` is unset: zero-configuration, as in go-micro. */
 export const DEFAULT_REGISTRY = "mdns";
 
 /**
  * A registry from its spec:
- * - `"mdns"`: {@link MdnsRegistry} with default options;
+ * - `"mdns"`: {@link MdnsRegistry}, with the DNS-SD service type from the
+ *   `KLED_MDNS_SERVICE_TYPE` variable of `env` when set (processes see only
+ *   peers of the same type: a way to keep a group of processes apart);
  * - `"memory"`: the process-wide shared {@link MemoryRegistry}, so that every
  *   part of one process configured this way sees the same registrations;
  * - `"consul://host:port"`: {@link ConsulRegistry} talking to that agent, with
@@ -17,8 +22,10 @@ export const DEFAULT_REGISTRY = "mdns";
  */
 export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.env): Registry {
   switch (spec) {
-    case "mdns":
-      return new MdnsRegistry();
+    case "mdns": {
+      const serviceType = env[MDNS_SERVICE_TYPE_ENV]?.trim();
+      return new MdnsRegistry(serviceType === undefined || serviceType === "" ? {} : { serviceType });
+    }
     case "memory":
       return new MemoryRegistry({ shared: true });
     default:

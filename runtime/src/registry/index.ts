@@ -21,7 +21,7 @@ export {
   DEFAULT_MDNS_SERVICE_TYPE,
   type MdnsRegistryOptions,
 } from "./mdns/options.js";
-export { createRegistry, DEFAULT_REGISTRY, registryFromEnv } from "./create-registry.js";
+export { createRegistry, DEFAULT_REGISTRY, MDNS_SERVICE_TYPE_ENV, registryFromEnv } from "./create-registry.js";
 export { ConsulRegistry, CONSUL_KLED_TAG } from "./consul/consul-registry.js";
 export {
   CONSUL_TOKEN_ENV,

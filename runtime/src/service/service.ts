@@ -6,6 +6,7 @@ import { messageOf } from "../errors/message-of.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
 import { clientLogging, serverLogging } from "../logging/middleware.js";
+import { CachedRegistry } from "../registry/cache/cached-registry.js";
 import { registryFromEnv } from "../registry/create-registry.js";
 import {
   DEFAULT_REGISTER_INTERVAL_MS,
@@ -50,6 +51,7 @@ export class Service {
 
   private readonly options: ServiceOptions;
   private readonly ownsRegistry: boolean;
+  private readonly cache: CachedRegistry;
   private state: State = "new";
   private node: Node | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -81,8 +83,11 @@ export class Service {
       middleware: [...(logCalls ? [serverLogging()] : []), ...(options.middleware ?? [])],
       ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     });
+    // Calls resolve through a watch-fed cache: no registry round trip per
+    // call, and the last known nodes keep serving while the registry is down.
+    this.cache = new CachedRegistry(this.registry, { logger: this.logger, closeWrapped: false });
     this.client = new KledClient({
-      registry: this.registry,
+      registry: this.cache,
       logger: this.logger,
       middleware: [...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
     });
@@ -216,6 +221,7 @@ export class Service {
     const started = Date.now();
     await this.server.shutdown(this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     await this.client.close();
+    await this.cache.close();
     if (this.ownsRegistry) await this.registry.close();
     this.state = "stopped";
     if (wasRunning) this.logger.info("service stopped", { drainMs: Date.now() - started });

@@ -10,6 +10,12 @@ export interface CachedRegistryOptions {
   ttlMs?: number;
   /** Where outages and recoveries of the registry are reported. Default: nowhere. */
   logger?: Logger;
+  /**
+   * Whether `close()` also closes the wrapped registry. Default true; false
+   * when the registry has another owner (a Service caching a registry it was
+   * given).
+   */
+  closeWrapped?: boolean;
 }
 
 /**
@@ -44,7 +50,7 @@ interface Entry {
  * warning per outage, and one note when the registry answers again. Only a
  * service never looked up successfully fails: there is nothing to serve.
  * Everything else (register, deregister, listServices, watch, close) goes
- * straight to the wrapped registry, which `close()` closes.
+ * straight to the wrapped registry, which `close()` closes unless told not to.
  */
 export class CachedRegistry implements Registry {
   readonly name: string;
@@ -55,11 +61,13 @@ export class CachedRegistry implements Registry {
   /** True from a failed lookup until the next successful one: warn once per outage. */
   #unreachable = false;
   #closed = false;
+  readonly #closeWrapped: boolean;
 
   constructor(registry: Registry, options: CachedRegistryOptions = {}) {
     this.#registry = registry;
     this.name = registry.name;
     this.#ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE_TTL_MS;
+    this.#closeWrapped = options.closeWrapped ?? true;
     this.#logger = options.logger;
     if (!Number.isFinite(this.#ttlMs) || this.#ttlMs < 0) {
       throw new Error(`registry cache of "${registry.name}": ttlMs ${this.#ttlMs} is invalid; use a number of milliseconds ≥ 0`);
@@ -97,7 +105,7 @@ export class CachedRegistry implements Registry {
     this.#closed = true;
     for (const entry of this.#entries.values()) entry.watcher?.stop();
     this.#entries.clear();
-    await this.#registry.close();
+    if (this.#closeWrapped) await this.#registry.close();
   }
 
   /** The entry of `name`; a new one starts watching the service. */
