@@ -12,6 +12,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import Consul from "consul";
+import { isObject } from "../record-guards.js";
 
 /** Body of `PUT /v1/agent/service/register`: the fields we send. */
 export interface AgentServiceRegistration {
@@ -252,6 +253,3 @@ function hint(reason: string): string {
   return "";
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

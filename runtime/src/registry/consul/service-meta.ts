@@ -18,6 +18,7 @@
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Endpoint } from "../registry.js";
+import { isObject, isStringRecord, isEndpoint } from "../record-guards.js";
 
 /** Consul's limits on service Meta (agent/structs: metaMaxKeyPairs, metaKeyMaxLength, metaValueMaxLength). */
 export const CONSUL_META_MAX_PAIRS = 64;
@@ -163,22 +164,4 @@ function readPayload(text: string): Payload | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === "string");
-}
-
-function isEndpoint(value: unknown): value is Endpoint {
-  return (
-    isObject(value) &&
-    typeof value["name"] === "string" &&
-    typeof value["request"] === "string" &&
-    typeof value["response"] === "string" &&
-    isStringRecord(value["metadata"])
-  );
 }

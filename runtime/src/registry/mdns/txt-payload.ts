@@ -10,6 +10,7 @@
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Endpoint, Node, ServiceRecord } from "../registry.js";
+import { isObject, isStringRecord, isEndpoint } from "../record-guards.js";
 
 /** A DNS character-string holds at most 255 bytes (RFC 1035 §3.3). */
 const MAX_TXT_STRING_BYTES = 255;
@@ -130,24 +131,6 @@ function fromWire(value: unknown): NodePayload | undefined {
     return undefined;
   }
   return { record: { name, version, metadata, endpoints, nodes: [node] }, ttlMs };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === "string");
-}
-
-function isEndpoint(value: unknown): value is Endpoint {
-  return (
-    isObject(value) &&
-    typeof value["name"] === "string" &&
-    typeof value["request"] === "string" &&
-    typeof value["response"] === "string" &&
-    isStringRecord(value["metadata"])
-  );
 }
 
 function isNode(value: unknown): value is Node {
