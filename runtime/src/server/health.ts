@@ -4,14 +4,16 @@
  * while the server runs, NOT_SERVING once shutdown begins, so that load
  * balancers stop sending calls before connections close.
  *
- * gen/grpc/health/v1/health_pb.ts is protoc-gen-es output for the health.proto
- * that grpc-health-check ships, placed at its canonical path
- * grpc/health/v1/health.proto; reflection uses its descriptor.
+ * runtime/src/gen/grpc/health/v1/health_pb.ts is generated (runtime/buf.gen.yaml)
+ * from a copy of the health.proto that grpc-health-check ships, at its
+ * canonical path grpc/health/v1/health.proto; reflection uses its descriptor
+ * (the package's own proto-loader descriptor has relative type names that
+ * buf curl cannot resolve).
  */
 import type * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { ServiceDefinition } from "../definition/service-definition.js";
-import { Health as HealthService } from "./gen/grpc/health/v1/health_pb.js";
+import { Health as HealthService } from "../gen/grpc/health/v1/health_pb.js";
 
 /** The health service's descriptor, for reflection. */
 export const healthServiceDesc = HealthService;
