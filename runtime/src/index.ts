@@ -10,3 +10,5 @@ export * from "./context/index.js";
 export * from "./logging/index.js";
 export * from "./server/index.js";
 export * from "./client/index.js";
+export * from "./resilience/index.js";
+export * from "./ratelimit/index.js";

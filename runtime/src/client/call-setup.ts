@@ -4,6 +4,7 @@
  * the call being served: its deadline bounds ours, its cancellation cancels
  * ours, and its trace metadata travels on.
  */
+import { setMaxListeners } from "node:events";
 import type { Codecs } from "../codec/codecs.js";
 import { currentContext } from "../context/current-context.js";
 import { Metadata } from "../context/metadata.js";
@@ -20,6 +21,8 @@ export interface CallDefaults {
   readonly timeoutMs: number;
   readonly codec: string;
   readonly codecs: Codecs;
+  /** The configured timeout of a method of a service, ms, if any (resilience configuration). */
+  readonly configuredTimeoutMs?: (serviceName: string, method: MethodCall["method"]) => number | undefined;
 }
 
 /** Builds the request head of `call`. */
@@ -32,27 +35,38 @@ export function requestHead(call: MethodCall, options: CallOptions, defaults: Ca
     for (const value of parent.metadata.getAll(key)) metadata.append(key, value);
   }
   if (!metadata.has(REQUEST_ID_KEY)) metadata.set(REQUEST_ID_KEY, parent?.requestId ?? newRequestId());
+  const serviceName = call.defaults.service ?? service.typeName;
   return {
     method,
     service,
-    serviceName: call.defaults.service ?? service.typeName,
+    serviceName,
     address: call.defaults.address,
     exclude: new Set(),
     metadata,
-    deadline: earliest(ownDeadline(call, options, defaults), parent?.deadline),
+    deadline: earliest(ownDeadline(call, serviceName, options, defaults), parent?.deadline),
     signal: combine(options.signal, parent?.signal),
     codec: defaults.codecs.require(call.defaults.codec ?? defaults.codec),
     onHeader: options.onHeader,
     onTrailer: options.onTrailer,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
   };
 }
 
-function ownDeadline(call: MethodCall, options: CallOptions, defaults: CallDefaults): Date | undefined {
+/**
+ * The call's own deadline. Precedence: the call's `deadline`, its
+ * `timeoutMs`, the service client's `timeoutMs`, the resilience
+ * configuration, the client's default.
+ */
+function ownDeadline(call: MethodCall, serviceName: string, options: CallOptions, defaults: CallDefaults): Date | undefined {
   if (options.deadline !== undefined) return options.deadline;
   // Streams may rightly last long (watches, task events): the client-wide
   // default timeout bounds only calls with a single response.
   const single = call.method.kind === "unary" || call.method.kind === "client_streaming";
-  const timeoutMs = options.timeoutMs ?? call.defaults.timeoutMs ?? (single ? defaults.timeoutMs : undefined);
+  const timeoutMs =
+    options.timeoutMs ??
+    call.defaults.timeoutMs ??
+    defaults.configuredTimeoutMs?.(serviceName, call.method) ??
+    (single ? defaults.timeoutMs : undefined);
   if (timeoutMs === undefined) return undefined;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new Error(`${call.method.path}: timeoutMs ${timeoutMs} is invalid; use a positive number of milliseconds`);
@@ -61,6 +75,9 @@ function ownDeadline(call: MethodCall, options: CallOptions, defaults: CallDefau
 }
 
 const never = new AbortController().signal;
+// Every call without a signal listens on this one until it ends; it never
+// aborts, so many listeners are expected, not a leak.
+setMaxListeners(0, never);
 
 function combine(own: AbortSignal | undefined, inherited: AbortSignal | undefined): AbortSignal {
   if (own === undefined) return inherited ?? never;

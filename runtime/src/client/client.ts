@@ -16,6 +16,14 @@ export interface CallOptions {
   onHeader?(header: ReadonlyMetadata): void;
   /** Receives the response trailers when the call ends, failed or not. */
   onTrailer?(trailer: ReadonlyMetadata): void;
+  /**
+   * `true` retries this call after a transport failure even if its method is
+   * not marked idempotent; `false` never retries it. Default: retried only
+   * when the method is `idempotent` or `no-side-effects`, or the resilience
+   * configuration allows it. Header and trailer callbacks see only the
+   * attempt whose outcome the call returns.
+   */
+  retry?: boolean;
 }
 
 /** Options of a typed service client (`create…Client(client, options)`). */

@@ -11,8 +11,10 @@ import type { AnyMessageInit, CallOptions, Client, MethodCall } from "./client.j
 import { Connections } from "./connections.js";
 import { clientCredentials, type ClientCredentialsOptions } from "./credentials.js";
 import { chainClientMiddleware, type ClientMiddleware, type ClientNext, type ClientRequest } from "./middleware.js";
-import { noRegistry, registryResolver, targetAddress, type Resolver } from "./resolve.js";
-import { transport } from "./transport.js";
+import { nodeCaller } from "./node-caller.js";
+import { noRegistry, registryResolver, type Resolver } from "./resolve.js";
+import type { ResilienceConfig } from "../resilience/config.js";
+import { Resilience } from "../resilience/resilience.js";
 
 /**
  * Default timeout of unary and client-streaming calls, in milliseconds:
@@ -42,31 +44,54 @@ export interface KledClientOptions {
   logger?: Logger;
   /** grpc-js channel options, e.g. `{ "grpc.keepalive_time_ms": 30_000 }`. */
   grpcOptions?: grpc.ChannelOptions;
+  /**
+   * Timeout, retry, per-node circuit breakers and per-service bulkheads
+   * (see resilience/resilience.ts): a {@link Resilience} (share one to share
+   * breaker state and events), its configuration, or `false` for none.
+   * Default: a Resilience with the documented defaults.
+   */
+  resilience?: Resilience | ResilienceConfig | false;
 }
 
-/** A {@link Client} on `@grpc/grpc-js`, finding nodes through a registry. */
+/**
+ * A {@link Client} on `@grpc/grpc-js`, finding nodes through a registry.
+ * A call runs the middleware (first outermost), then the resilience policies
+ * (deadline → retry → per-node breaker → per-service bulkhead), which pick a
+ * node with the selector for each attempt, then the transport.
+ */
 export class KledClient implements Client {
   readonly #connections: Connections;
   readonly #next: ClientNext;
   readonly #defaults: CallDefaults;
+  readonly #resilience: Resilience | undefined;
 
   constructor(options: KledClientOptions = {}) {
     const tls = clientCredentials(options.credentials);
     this.#connections = new Connections(tls.credentials, { ...options.grpcOptions, ...tls.options }, options.logger ?? silentLogger);
     const codecs: Codecs = options.codecs ?? createCodecs();
+    const resilience = resilienceOf(options.resilience);
+    this.#resilience = resilience;
     this.#defaults = {
       timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       codec: codecs.require(options.codec ?? DEFAULT_CODEC_NAME).name,
       codecs,
+      ...(resilience === undefined ? {} : { configuredTimeoutMs: (service, method) => resilience.timeoutMs(service, method) }),
     };
     const resolve =
       options.resolve ?? (options.registry === undefined ? noRegistry : registryResolver(options.registry));
-    const selector = options.selector ?? new RoundRobinSelector();
-    const connections = this.#connections;
-    this.#next = chainClientMiddleware(options.middleware ?? [], async (request) => {
-      const address = await targetAddress(request, resolve, selector);
-      return transport(connections.get(address), request);
-    });
+    const caller = nodeCaller(resolve, options.selector ?? new RoundRobinSelector(), this.#connections);
+    // The policies run innermost, so middleware sees one call however many attempts it takes.
+    this.#next = chainClientMiddleware(
+      options.middleware ?? [],
+      resilience === undefined
+        ? async (request) => caller.send(await caller.pick(request, request.exclude), request)
+        : (request) => resilience.execute(request, caller),
+    );
+  }
+
+  /** The client's policies and their events; undefined when created with `resilience: false`. */
+  get resilience(): Resilience | undefined {
+    return this.#resilience;
   }
 
   async unary(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): Promise<Message> {
@@ -110,6 +135,11 @@ export class KledClient implements Client {
       throw KledError.from(error);
     }
   }
+}
+
+function resilienceOf(option: KledClientOptions["resilience"]): Resilience | undefined {
+  if (option === false) return undefined;
+  return option instanceof Resilience ? option : new Resilience(option);
 }
 
 function single(response: Awaited<ReturnType<ClientNext>>): Message {

@@ -6,7 +6,9 @@
  * `middleware: [a, b]` a call runs a → b → node selection → transport, and
  * the response passes back through b, then a. Selection runs inside the
  * middleware, so a retry middleware that calls `next` again picks a node
- * again (skipping the ids in `exclude`).
+ * again (skipping the ids in `exclude`). The client's resilience policies
+ * (resilience/) run innermost, around selection and transport: middleware
+ * sees one call however many attempts it took.
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { Codec } from "../codec/codec.js";
@@ -29,6 +31,8 @@ interface ClientRequestBase {
   readonly codec: Codec;
   readonly onHeader: ((header: ReadonlyMetadata) => void) | undefined;
   readonly onTrailer: ((trailer: ReadonlyMetadata) => void) | undefined;
+  /** The call's `CallOptions.retry`: true opts in to retries, false out; absent leaves it to the policies. */
+  readonly retry?: boolean;
 }
 
 /** A request of a unary or server-streaming method: one message. */

@@ -7,6 +7,7 @@ import type { Selector } from "../selector/selector.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { messageOf } from "../errors/message-of.js";
+import type { NodeTarget } from "../resilience/resilience.js";
 import type { ClientRequest } from "./middleware.js";
 
 /** Finds the records (all versions, with nodes) of a service by name. */
@@ -37,9 +38,17 @@ export const noRegistry: Resolver = async (serviceName) => {
   );
 };
 
-/** The address to call: the request's own, or a node the selector picks. */
-export async function targetAddress(request: ClientRequest, resolve: Resolver, selector: Selector): Promise<string> {
-  if (request.address !== undefined) return request.address;
+/**
+ * The node to call: the request's own address (its id is the address), or a
+ * node the selector picks, skipping the ids in `exclude`.
+ */
+export async function targetNode(
+  request: ClientRequest,
+  exclude: ReadonlySet<string>,
+  resolve: Resolver,
+  selector: Selector,
+): Promise<NodeTarget> {
+  if (request.address !== undefined) return { id: request.address, address: request.address };
   const services = await resolve(request.serviceName);
-  return selector.select(services, { exclude: request.exclude, service: request.serviceName }).address;
+  return selector.select(services, { exclude, service: request.serviceName });
 }

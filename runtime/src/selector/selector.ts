@@ -21,6 +21,17 @@ export interface SelectOptions {
   service?: string;
 }
 
+/** How a call to a node went, as the client reports it to {@link Selector.onCallEnd}. */
+export interface CallOutcome {
+  /**
+   * Milliseconds from sending the call to its response, or to the first
+   * message of a response stream, or to its failure.
+   */
+  readonly latencyMs: number;
+  /** True when the call failed in a way that points at the node (see resilience/classify.ts). */
+  readonly nodeFailure: boolean;
+}
+
 /** A load-balancing strategy (the go-micro `selector.Strategy` idea). */
 export interface Selector {
   /** The strategy: `"random"`, `"round-robin"`, … */
@@ -31,4 +42,14 @@ export interface Selector {
    * filters and exclusions.
    */
   select(services: ServiceRecord[], options?: SelectOptions): Node;
+  /**
+   * Optional: the client calls it when a call to the node `nodeId` of
+   * `service` (the registered name) starts, for strategies that weigh load.
+   */
+  onCallStart?(service: string, nodeId: string): void;
+  /**
+   * Optional: the client calls it once for every {@link onCallStart}, when
+   * the call ends (a stream: when it is over).
+   */
+  onCallEnd?(service: string, nodeId: string, outcome: CallOutcome): void;
 }

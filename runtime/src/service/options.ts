@@ -1,6 +1,9 @@
 import type { ClientMiddleware } from "../client/middleware.js";
 import type { Logger } from "../logging/logger.js";
 import type { Registry } from "../registry/registry.js";
+import type { ResilienceConfig } from "../resilience/config.js";
+import type { Resilience } from "../resilience/resilience.js";
+import type { Selector } from "../selector/selector.js";
 import type { ServerMiddleware } from "../server/middleware.js";
 import type { ServerCredentialsOptions } from "../server/credentials.js";
 
@@ -49,6 +52,15 @@ export interface ServiceOptions {
   middleware?: readonly ServerMiddleware[];
   /** Middleware for the service's own client. */
   clientMiddleware?: readonly ClientMiddleware[];
+  /**
+   * Timeout, retry, circuit breaker and bulkhead policies of the service's
+   * own client: a Resilience (shared state and events), its configuration,
+   * or false for none. Default: the file `KLED_RESILIENCE_CONFIG` names,
+   * else the documented defaults. Its events are logged with `logger`.
+   */
+  resilience?: Resilience | ResilienceConfig | false;
+  /** How the service's own client picks nodes, e.g. `new LoadAwareSelector()`. Default: round-robin. */
+  selector?: Selector;
   /** Log one line per served and per made call. Default true. */
   logCalls?: boolean;
   /** Default: a console logger at `KLED_LOG_LEVEL` (info). */

@@ -6,6 +6,8 @@ import { messageOf } from "../errors/message-of.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
 import { clientLogging, serverLogging } from "../logging/middleware.js";
+import { resilienceFromEnv } from "../resilience/from-env.js";
+import { logResilienceEvents } from "../resilience/log-events.js";
 import { CachedRegistry } from "../registry/cache/cached-registry.js";
 import { registryFromEnv } from "../registry/create-registry.js";
 import {
@@ -57,6 +59,7 @@ export class Service {
   private refreshTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private readonly beforeStopHooks: Array<() => MaybePromise<void>> = [];
+  private readonly stopLoggingResilience: (() => void) | undefined;
 
   constructor(options: ServiceOptions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
@@ -86,11 +89,16 @@ export class Service {
     // Calls resolve through a watch-fed cache: no registry round trip per
     // call, and the last known nodes keep serving while the registry is down.
     this.cache = new CachedRegistry(this.registry, { logger: this.logger, closeWrapped: false });
-    this.client = new KledClient({
+    const client = new KledClient({
       registry: this.cache,
       logger: this.logger,
       middleware: [...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
+      resilience: options.resilience ?? resilienceFromEnv(),
+      ...(options.selector === undefined ? {} : { selector: options.selector }),
     });
+    this.client = client;
+    const resilience = client.resilience;
+    this.stopLoggingResilience = resilience === undefined ? undefined : logResilienceEvents(resilience.events, this.logger);
   }
 
   /** The address clients dial, once started. */
@@ -221,6 +229,7 @@ export class Service {
     const started = Date.now();
     await this.server.shutdown(this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     await this.client.close();
+    this.stopLoggingResilience?.();
     await this.cache.close();
     if (this.ownsRegistry) await this.registry.close();
     this.state = "stopped";

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { callCommand } from "./commands/call.js";
+import { healthCommand } from "./commands/health.js";
+import { serviceDescribeCommand } from "./commands/service-describe.js";
+import { serviceListCommand } from "./commands/service-list.js";
+import { serviceLogsCommand } from "./supervise/logs.js";
+import { serviceStartCommand } from "./supervise/start.js";
+import { serviceStatusCommand } from "./supervise/status.js";
+import { serviceStopCommand } from "./supervise/stop.js";
+
+/** The `kled` program: global options and every command. Errors propagate to the caller (see main.ts). */
+export function createProgram(): Command {
+  const program = new Command("kled")
+    .description("Discover, call, check and supervise Kled services")
+    .version(runtimeVersion(), "-V, --version")
+    .option("--registry <spec>", "registry: mdns, memory or consul://host:port (default: $KLED_REGISTRY, else mdns)")
+    .option("--json", "machine-readable output: JSON, or JSON lines for streams")
+    .option("--config <file>", "project config for service start|stop|status|logs (default: ./kled.config.json)")
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      // One line per error, prefixed like ours; help and usage text pass through.
+      outputError: (text, write) => write(text.replace(/^error: /, "kled: ")),
+    });
+  const service = new Command("service")
+    .description("list and describe registered services; start, stop and watch supervised ones")
+    .addCommand(serviceListCommand())
+    .addCommand(serviceDescribeCommand())
+    .addCommand(serviceStartCommand())
+    .addCommand(serviceStopCommand())
+    .addCommand(serviceStatusCommand())
+    .addCommand(serviceLogsCommand());
+  program.addCommand(service).addCommand(callCommand()).addCommand(healthCommand());
+  inheritSettings(program);
+  return program;
+}
+
+/** addCommand() does not copy the parent's settings (exit override, output), unlike command(). */
+function inheritSettings(parent: Command): void {
+  for (const child of parent.commands) {
+    child.copyInheritedSettings(parent);
+    inheritSettings(child);
+  }
+}
+
+function runtimeVersion(): string {
+  // src/cli/program.ts and dist/cli/program.js are both two folders below runtime/.
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}

@@ -1,0 +1,54 @@
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { ClientMiddleware } from "../client/middleware.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import type { ResilienceEvents } from "../resilience/events.js";
+import { consumePoint } from "./consume.js";
+import { createLimiter, type RateLimit, type RateLimitStore } from "./limiter.js";
+import { rateLimitedError } from "./rejection.js";
+
+/** Options of {@link clientRateLimit}. */
+export interface ClientRateLimitOptions extends RateLimitStore {
+  /** The budget of calls to every service. Absent: only the services listed in `services` are limited. */
+  readonly limit?: RateLimit;
+  /** Budgets by registered service name; `false` exempts a service. */
+  readonly services?: Readonly<Record<string, RateLimit | false>>;
+  /** Receives a `rateLimited` event per refused call, e.g. a Resilience's `events`. */
+  readonly events?: ResilienceEvents;
+  /** Told when the limiter itself fails. Default: silent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Client middleware that limits the calls this client makes to each service
+ * with `rate-limiter-flexible` (with Redis, the calls of every client sharing
+ * the prefix). A call over the budget fails at once with RESOURCE_EXHAUSTED
+ * and `retry-after`/`retry-after-ms` metadata, without leaving the process;
+ * it sits outside the resilience policies, so it is never retried.
+ */
+export function clientRateLimit(options: ClientRateLimitOptions): ClientMiddleware {
+  const limiters = new Map<string, RateLimiterAbstract | undefined>();
+  const logger = options.logger ?? silentLogger;
+  const limiterOf = (service: string): RateLimiterAbstract | undefined => {
+    if (limiters.has(service)) return limiters.get(service);
+    const own = options.services?.[service];
+    const limit = own === false ? undefined : (own ?? options.limit);
+    const limiter = limit === undefined ? undefined : createLimiter(limit, `client:${service}`, options);
+    limiters.set(service, limiter);
+    return limiter;
+  };
+  for (const service of Object.keys(options.services ?? {})) limiterOf(service);
+
+  return (next) => async (request) => {
+    const limiter = limiterOf(request.serviceName);
+    if (limiter === undefined) return next(request);
+    const waitMs = await consumePoint(limiter, request.serviceName, logger);
+    if (waitMs === undefined) return next(request);
+    options.events?.emit("rateLimited", {
+      side: "client",
+      key: request.serviceName,
+      method: request.method.path,
+      retryAfterMs: waitMs,
+    });
+    throw rateLimitedError(`calls to service "${request.serviceName}" from this client`, waitMs);
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The client's policies, composed per call in this order (outermost first):
+ *
+ *   deadline → retry → circuit breaker (per node) → bulkhead (per service) → transport
+ *
+ * - deadline: the call's deadline bounds every attempt together (cockatiel
+ *   cooperative `timeout`): no attempt starts after it, each attempt is sent
+ *   with the time that is left, and no backoff outlasts it.
+ * - retry: exponential backoff with decorrelated jitter (retry.ts), only for
+ *   retryable failures (classify.ts); every attempt goes to a node not tried
+ *   yet in this call; when every node has been tried once, a new round may
+ *   reuse them. Response streams are retried only until their first message
+ *   (first-message.ts); request streams are replayed (replay.ts).
+ * - circuit breaker: one per node (node-breakers.ts). Nodes whose circuit is
+ *   open are left out of selection; business errors count as successes.
+ * - bulkhead: one per service (bulkheads.ts), for calls with one response.
+ *
+ * The node is picked inside the retry, for each attempt, by a
+ * {@link NodeCaller} that the client provides, so the policies know which
+ * node each attempt went to without depending on the selector.
+ */
+import { TimeoutStrategy, isBrokenCircuitError, timeout, wrap } from "cockatiel";
+import type { ClientRequest, ClientResponse } from "../client/middleware.js";
+import { callError } from "../client/status.js";
+import type { MethodDefinition } from "../definition/service-definition.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import { isNodeFailure, markNotSent, mayRetry, wasNotSent } from "./classify.js";
+import { CallState } from "./call-state.js";
+import type { ResilienceConfig } from "./config.js";
+import { ServiceBulkheads } from "./bulkheads.js";
+import { ResilienceEvents } from "./events.js";
+import { untilFirstMessage } from "./first-message.js";
+import { loadResilienceConfig } from "./load-config.js";
+import { NodeBreakers, type CircuitStateName, type SkippedNodes } from "./node-breakers.js";
+import { configuredTimeoutMs, resolvePolicy, type CallPolicy } from "./policy.js";
+import { callRetryPolicy } from "./retry.js";
+import { validateResilienceConfig } from "./validate-config.js";
+
+/** A node an attempt goes to. */
+export interface NodeTarget {
+  readonly id: string;
+  readonly address: string;
+}
+
+/** How the policies reach nodes; the client implements it. */
+export interface NodeCaller {
+  /**
+   * Picks a node for `request`, skipping the ids in `exclude`. Rejects with
+   * UNAVAILABLE when no node is left.
+   */
+  pick(request: ClientRequest, exclude: ReadonlySet<string>): Promise<NodeTarget>;
+  /** Sends one attempt of `request` to `node`. */
+  send(node: NodeTarget, request: ClientRequest): Promise<ClientResponse>;
+}
+
+/**
+ * Client policies with their state (breakers, bulkheads) and their events.
+ * Share one between clients to share that state.
+ */
+export class Resilience {
+  /** retry, break, halfOpen, reset, bulkheadReject (and rateLimited, from rate limiters given these events). */
+  readonly events = new ResilienceEvents();
+  readonly config: ResilienceConfig;
+  readonly #breakers = new NodeBreakers(this.events);
+  readonly #bulkheads = new ServiceBulkheads(this.events);
+  readonly #policies = new Map<string, CallPolicy>();
+
+  /** `config` is validated here; a wrong field throws a ResilienceConfigError naming it. */
+  constructor(config: ResilienceConfig = {}) {
+    this.config = validateResilienceConfig(config, "resilience config");
+  }
+
+  /** Policies from a JSON file (see config.ts). */
+  static fromFile(path: string): Resilience {
+    return new Resilience(loadResilienceConfig(path));
+  }
+
+  /** The policies of `method` (proto name) of `service` (registered name). */
+  policy(service: string, method: string): CallPolicy {
+    const key = `${service}\u0000${method}`;
+    let policy = this.#policies.get(key);
+    if (policy === undefined) this.#policies.set(key, (policy = resolvePolicy(this.config, service, method)));
+    return policy;
+  }
+
+  /** The configured timeout of a call, ms, or undefined for the client's default. */
+  timeoutMs(service: string, method: MethodDefinition): number | undefined {
+    return configuredTimeoutMs(this.config, service, method);
+  }
+
+  /** The circuit state of `node` of `service`. */
+  circuitState(service: string, node: string): CircuitStateName {
+    return this.#breakers.state(service, node);
+  }
+
+  /** Runs `request` through the policies; rejects with a KledError. */
+  async execute(request: ClientRequest, caller: NodeCaller): Promise<ClientResponse> {
+    const call = new CallState(request, this.policy(request.serviceName, request.method.name));
+    const retry = callRetryPolicy(call.policy.retry, call.deadline, (error) => this.#shouldRetry(call, error));
+    retry.onRetry((event) => {
+      if (!("error" in event)) return;
+      call.lastError = KledError.from(event.error);
+      this.events.emit("retry", {
+        service: request.serviceName,
+        method: request.method.path,
+        attempt: event.attempt + 1,
+        delayMs: event.delay,
+        node: call.node,
+        error: call.lastError,
+      });
+    });
+    const policies =
+      call.deadline === undefined
+        ? retry
+        : wrap(timeout(Math.max(1, call.deadline - Date.now()), TimeoutStrategy.Cooperative), retry);
+    try {
+      const response = await untilAborted(
+        policies.execute(() => this.#attempt(call, caller), request.signal),
+        request,
+      );
+      call.settle(undefined);
+      return response;
+    } catch (reason) {
+      const error = KledError.from(reason);
+      call.settle(error);
+      throw error;
+    }
+  }
+
+  async #attempt(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
+    const { request, policy } = call;
+    if (request.signal.aborted) throw callError(undefined, request);
+    call.node = undefined;
+    if (call.deadline !== undefined && Date.now() >= call.deadline) {
+      throw new KledError(
+        Code.DeadlineExceeded,
+        `deadline of ${request.method.path} passed after ${call.attempts} attempt(s)` +
+          (call.lastError === undefined ? "" : `; the last failed with ${call.lastError.message}`),
+        {},
+        { cause: call.lastError },
+      );
+    }
+    call.attempts++;
+    const skipped: SkippedNodes = policy.breaker.enabled
+      ? this.#breakers.skipped(request.serviceName)
+      : { ids: new Set(), nextProbeAt: undefined };
+    const { node, exclude } = await this.#pick(call, caller, skipped);
+    call.tried.add(node.id);
+    call.node = node.id;
+    const attempt = call.attemptRequest(exclude);
+    const single = request.method.kind === "unary" || request.method.kind === "client_streaming";
+    const send = async () => {
+      const response = await untilFirstMessage(await caller.send(node, attempt));
+      call.answered();
+      return response;
+    };
+    const guarded =
+      single && policy.bulkhead.enabled
+        ? () => this.#bulkheads.run(request.serviceName, request.method.path, policy.bulkhead, request.signal, send)
+        : send;
+    if (!policy.breaker.enabled) return guarded().catch((error: unknown) => Promise.reject(KledError.from(error)));
+
+    const breaker = this.#breakers.get(request.serviceName, node.id, policy.breaker);
+    let outcome: { response: ClientResponse } | { error: KledError };
+    try {
+      outcome = await breaker.execute(async () => {
+        try {
+          return { response: await guarded() };
+        } catch (reason) {
+          const error = KledError.from(reason);
+          // Node failures open the circuit; errors that never reached the
+          // node, or that the caller caused, are neither here nor there.
+          if (isNodeFailure(error) || wasNotSent(error) || request.signal.aborted) throw error;
+          // A business error: the node answered, a success for the breaker.
+          return { error };
+        }
+      });
+    } catch (reason) {
+      if (!isBrokenCircuitError(reason)) throw KledError.from(reason);
+      throw markNotSent(
+        new KledError(Code.Unavailable, `node ${node.id} of service "${request.serviceName}": circuit open; trying another node`),
+      );
+    }
+    if ("error" in outcome) throw outcome.error;
+    return outcome.response;
+  }
+
+  /**
+   * A node for the next attempt: one not tried yet in this round and not
+   * skipped by its breaker; when every such node was tried, a new round.
+   */
+  async #pick(
+    call: CallState,
+    caller: NodeCaller,
+    skipped: SkippedNodes,
+  ): Promise<{ node: NodeTarget; exclude: ReadonlySet<string> }> {
+    const { request } = call;
+    const base = new Set([...request.exclude, ...skipped.ids]);
+    const fresh = new Set([...base, ...call.tried]);
+    let failure: KledError;
+    try {
+      return { node: await caller.pick(request, fresh), exclude: fresh };
+    } catch (reason) {
+      failure = KledError.from(reason);
+    }
+    if (failure.code === Code.Unavailable && call.tried.size > 0) {
+      call.tried.clear();
+      try {
+        return { node: await caller.pick(request, base), exclude: base };
+      } catch (reason) {
+        failure = KledError.from(reason);
+      }
+    }
+    if (failure.code === Code.Unavailable && skipped.ids.size > 0) {
+      const wait = skipped.nextProbeAt === undefined ? "" : `, the first may be probed in ${Math.max(0, skipped.nextProbeAt - Date.now())} ms`;
+      failure = new KledError(
+        Code.Unavailable,
+        `${failure.rawMessage}; ${skipped.ids.size} of them skipped because their circuit is open${wait}`,
+        failure.metadata,
+        { cause: failure },
+      );
+    }
+    throw markNotSent(failure);
+  }
+
+  #shouldRetry(call: CallState, error: KledError): boolean {
+    const { request, policy } = call;
+    if (request.signal.aborted) return false;
+    if (!mayRetry(error, { method: request.method, settings: policy.retry, optIn: request.retry })) return false;
+    if (call.replay !== undefined && !call.replay.replayable) return false;
+    return call.deadline === undefined || Date.now() < call.deadline;
+  }
+}
+
+/**
+ * `run`, or CANCELED as soon as the caller's signal aborts: cockatiel's
+ * backoff waits cannot be interrupted, and the caller must not wait them
+ * out. The abandoned run ends at its next attempt, which sees the signal.
+ */
+function untilAborted(run: Promise<ClientResponse>, request: ClientRequest): Promise<ClientResponse> {
+  const { signal } = request;
+  // A stream that starts after the caller left is ended here, or its call
+  // and its in-flight count would linger.
+  run.then(
+    (response) => {
+      if (signal.aborted && response.stream) void response.messages[Symbol.asyncIterator]().return?.();
+    },
+    () => undefined,
+  );
+  if (signal.aborted) return Promise.reject(callError(undefined, request));
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(callError(undefined, request));
+    signal.addEventListener("abort", abort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
