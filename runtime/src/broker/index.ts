@@ -1,1 +1,25 @@
 export { defineTopic, type Topic } from "./topic.js";
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_MAX_DELIVERIES,
+  type Broker,
+  type Delivery,
+  type MessageHandler,
+  type PublishOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from "./broker.js";
+export type { DeadLetter } from "./dead-letter.js";
+export { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
+export { RedisBroker } from "./redis/redis-broker.js";
+export {
+  DEFAULT_BATCH_COUNT,
+  DEFAULT_BLOCK_MS,
+  DEFAULT_CLAIM_IDLE_MS,
+  DEFAULT_DEAD_LETTER_SUFFIX,
+  DEFAULT_MAX_LEN,
+  DEFAULT_REDIS_URL,
+  REDIS_URL_ENV,
+  type RedisBrokerOptions,
+} from "./redis/options.js";

@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pingRedis } from "./services.js";
+
+/** How long a redis-server gets to start answering, or to exit after SHUTDOWN. */
+const SERVER_TIMEOUT_MS = 10_000;
+
+/**
+ * A redis-server of the test's own, on an ephemeral loopback port, with its
+ * data in a fresh directory. It writes every command to its append-only file
+ * and fsyncs before answering (`--appendonly yes --appendfsync always`), so
+ * that whatever it acknowledged survives {@link restart}: the shared Redis of
+ * these machines runs without persistence and would lose its streams.
+ */
+export class OwnRedisServer {
+  readonly port: number;
+  readonly dir: string;
+  #process: ChildProcess | undefined;
+
+  private constructor(port: number, dir: string) {
+    this.port = port;
+    this.dir = dir;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Why no server can be started here (no redis-server binary), or undefined. */
+  static unavailable(): string | undefined {
+    const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+    return probe.error === undefined ? undefined : `redis-server cannot run (${probe.error.message})`;
+  }
+
+  static async start(): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), mkdtempSync(join(tmpdir(), "kled-redis-")));
+    await server.#spawn();
+    return server;
+  }
+
+  /** SHUTDOWN (flushing the append-only file), then start again on the same port with the same data. */
+  async restart(downMs: number): Promise<void> {
+    await this.stop();
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.#spawn();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#process;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = once(child, "exit");
+    spawnSync("redis-cli", ["-p", String(this.port), "shutdown"], { timeout: SERVER_TIMEOUT_MS });
+    await withTimeout(exited, SERVER_TIMEOUT_MS, "redis-server did not exit after SHUTDOWN");
+    this.#process = undefined;
+  }
+
+  /** Stops the server and removes its data. */
+  async close(): Promise<void> {
+    await this.stop().catch(() => this.#process?.kill("SIGKILL"));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async #spawn(): Promise<void> {
+    const child = spawn(
+      "redis-server",
+      [
+        "--port", String(this.port),
+        "--bind", "127.0.0.1",
+        "--dir", this.dir,
+        "--save", "",
+        "--appendonly", "yes",
+        "--appendfsync", "always",
+        "--daemonize", "no",
+        "--loglevel", "warning",
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    this.#process = child;
+    // Never outlive the test process, even when a hook times out before close().
+    const kill = () => child.kill("SIGKILL");
+    process.once("exit", kill);
+    child.once("exit", () => process.off("exit", kill));
+    const started = performance.now();
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with code ${child.exitCode}`);
+      try {
+        await pingRedis(this.url, 500);
+        return;
+      } catch (error) {
+        if (performance.now() - started > SERVER_TIMEOUT_MS) {
+          child.kill("SIGKILL");
+          throw new Error(`redis-server on port ${this.port} did not answer within ${SERVER_TIMEOUT_MS} ms`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no TCP port");
+  return address.port;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
