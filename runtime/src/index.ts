@@ -12,3 +12,6 @@ export * from "./server/index.js";
 export * from "./client/index.js";
 export * from "./resilience/index.js";
 export * from "./ratelimit/index.js";
+export * from "./auth/index.js";
+export * from "./data/index.js";
+export * from "./outbox/index.js";

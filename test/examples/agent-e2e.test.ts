@@ -1,6 +1,6 @@
 import { Code, KledError } from "@kled/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentServiceClient, createAgentServiceClient } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type AgentServiceClient, createAgentServiceClient, TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import { Role, type TaskEvent, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
 import { createMcpServiceClient } from "../../examples/src/gen/kled/mcp/v1/mcp_kled.js";
 import { AGENT_SERVICE_NAME, MCP_SERVICE_NAME } from "../../examples/src/shared/service-names.js";
@@ -41,6 +41,10 @@ async function rejection(call: Promise<unknown>): Promise<KledError> {
 
 describe("example agent end to end", () => {
   it("runs a multi-step task over both MCP instances and streams numbered events", async () => {
+    const published: TaskEvent[] = [];
+    const subscription = await cluster.broker.subscribe(TaskEventTopic, (event) => {
+      published.push(event);
+    });
     const { task } = await submit("add 2 and 3, then multiply by 4, divide it by 8, uppercase 'hello kled', reverse it");
     expect(task?.status?.state).toBe(TaskState.SUBMITTED);
     expect(task?.lastSequence).toBe(1n);
@@ -58,6 +62,11 @@ describe("example agent end to end", () => {
     ]);
     const last = events.at(-1);
     expect(last?.event.case === "statusUpdate" && last.event.value.final).toBe(true);
+
+    // Every committed event also went out on TaskEventTopic, through the outbox, in order.
+    await vi.waitFor(() => expect(published.filter((e) => e.taskId === id)).toHaveLength(events.length), { timeout: 5_000 });
+    expect(published.filter((e) => e.taskId === id)).toEqual(events);
+    await subscription.close();
 
     const { task: done } = await agent.getTask({ id });
     const answer = done?.artifacts.find((a) => a.artifactId === "answer");

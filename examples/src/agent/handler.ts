@@ -1,6 +1,6 @@
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { Code, type HandlerContext, KledError, type Stream } from "@kled/runtime";
+import { Code, type HandlerContext, KledError, onCommit, type Stream } from "@kled/runtime";
 import {
   type CancelTaskRequest,
   type CreateTaskRequest,
@@ -62,10 +62,12 @@ export class ExampleAgent implements AgentServiceHandler {
       createTime: timestampNow(),
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
     });
+    // With a transactional store the task and its first event commit together,
+    // and the runner starts only once they have: its own writes need them.
     await this.recorder.store.create(task);
     await this.recorder.record(id, statusChange(task, TaskState.SUBMITTED));
     const submitted = await this.#task(id);
-    this.runner.start({ id, contextId, goal });
+    await onCommit(() => this.runner.start({ id, contextId, goal }));
     return { task: submitted };
   }
 
@@ -96,7 +98,7 @@ export class ExampleAgent implements AgentServiceHandler {
         // The task ended between our read and our write; the check below says how.
         if (KledError.from(error).code !== Code.FailedPrecondition) throw error;
       }
-      this.runner.abort(task.id);
+      await onCommit(() => this.runner.abort(task.id));
     }
     const after = await this.#task(request.id);
     const ended = after.status?.state ?? TaskState.UNSPECIFIED;

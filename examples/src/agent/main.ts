@@ -4,25 +4,47 @@
  *   node --conditions=kled:source --import tsx examples/src/agent/main.ts [--address 127.0.0.1:50061]
  *
  * Registers as "kled.agent" and runs tasks with the MCP services it finds in
- * the same registry (start examples/src/mcp/main.ts too). Serves until
- * SIGINT or SIGTERM, then stops gracefully.
+ * the same registry (start examples/src/mcp/main.ts too), calling them with
+ * its service token (KLED_SERVICE_TOKEN). Tasks live in KLED_DATABASE_URL
+ * (embedded SQLite in memory by default); their events go through the
+ * outbox to the broker KLED_BROKER names (memory by default) on
+ * TaskEventTopic. Serves until SIGINT or SIGTERM, then stops gracefully.
  */
-import { Service } from "@kled/runtime";
+import { bearerToken, consoleLogger, Service } from "@kled/runtime";
 import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
+import { serviceTokenFromEnv } from "../shared/auth-env.js";
+import { brokerFromEnv } from "../shared/broker-from-env.js";
 import { processOptions } from "../shared/process-options.js";
 import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
 import { createExampleAgent } from "./create-agent.js";
+import { openAgentPersistence } from "./persistence.js";
 
 const options = processOptions("agent", process.argv.slice(2));
-const service = new Service({ name: AGENT_SERVICE_NAME, version: "0.1.0", ...options });
+const logger = consoleLogger().child({ service: AGENT_SERVICE_NAME });
+const token = serviceTokenFromEnv();
+if (token === undefined) logger.warn("KLED_SERVICE_TOKEN is not set: MCP services will refuse the agent's tool calls");
+const broker = brokerFromEnv(logger);
+const persistence = await openAgentPersistence({ broker, logger });
+const service = new Service({
+  name: AGENT_SERVICE_NAME,
+  version: "0.1.0",
+  middleware: [persistence.middleware],
+  ...(token === undefined ? {} : { clientMiddleware: [bearerToken(token)] }),
+  ...options,
+});
 const agent = createExampleAgent({
   registry: service.registry,
   client: service.client,
   logger: service.logger,
   version: service.version,
+  store: persistence.store,
 });
 registerAgentServiceHandler(service.server, agent.handler);
 // Running tasks end first (FAILED: "the agent stopped"), so that open
 // SubscribeTask streams get their final event and the server drains quickly.
 service.beforeStop(() => agent.stop());
 await service.run();
+// The relay publishes what the last tasks recorded before the database closes.
+await persistence.relay.relayOnce().catch(() => undefined);
+await persistence.close();
+await broker.close();

@@ -2,8 +2,8 @@ import { clone, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, KledError } from "@kled/runtime";
 import { type Task, type TaskEvent, TaskEventSchema, TaskSchema } from "../gen/kled/agent/v1/agent_pb.js";
-import { decodeCursor, encodeCursor, invalidCursor } from "../shared/cursor.js";
 import { applyEvent, isTerminal, type TaskChange, stateName } from "./task-model.js";
+import { readPageToken, writePageToken } from "./task-page-token.js";
 import type { TaskPage, TaskQuery, TaskStore } from "./task-store.js";
 
 interface Entry {
@@ -35,7 +35,7 @@ export class MemoryTaskStore implements TaskStore {
   async list(query: TaskQuery): Promise<TaskPage> {
     // The token is bound to the filter: reusing it with other filters would skip or repeat tasks.
     const filter = JSON.stringify([query.contextId, [...query.states].sort()]);
-    const before = query.pageToken === "" ? Number.POSITIVE_INFINITY : readToken(query.pageToken, filter);
+    const before = query.pageToken === "" ? Number.POSITIVE_INFINITY : readPageToken(query.pageToken, filter);
     const matching = [...this.#entries.values()]
       .filter((entry) => entry.ordinal < before)
       .filter((entry) => query.contextId === "" || entry.task.contextId === query.contextId)
@@ -46,7 +46,7 @@ export class MemoryTaskStore implements TaskStore {
     return {
       tasks: page.map((entry) => clone(TaskSchema, entry.task)),
       nextPageToken:
-        matching.length > page.length && last !== undefined ? encodeCursor("tasks", { before: last.ordinal, filter }) : "",
+        matching.length > page.length && last !== undefined ? writePageToken(last.ordinal, filter) : "",
     };
   }
 
@@ -76,17 +76,4 @@ export class MemoryTaskStore implements TaskStore {
     const from = afterSequence >= BigInt(entry.events.length) ? entry.events.length : Number(afterSequence);
     return entry.events.slice(from).map((event) => clone(TaskEventSchema, event));
   }
-}
-
-function readToken(token: string, filter: string): number {
-  const payload = decodeCursor("tasks", token, "page_token");
-  const before = payload["before"];
-  if (payload["filter"] !== filter) {
-    throw new KledError(
-      Code.InvalidArgument,
-      "page_token was issued for other filters; send the same context_id and states as the first request",
-    );
-  }
-  if (typeof before !== "number" || !Number.isSafeInteger(before)) throw invalidCursor("page_token", token);
-  return before;
 }

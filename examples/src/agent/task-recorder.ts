@@ -1,3 +1,4 @@
+import { onCommit } from "@kled/runtime";
 import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
 import type { TaskEventFeed } from "./task-event-feed.js";
 import type { TaskChange } from "./task-model.js";
@@ -5,8 +6,9 @@ import type { TaskStore } from "./task-store.js";
 
 /**
  * The one way task events are written: stored first (which numbers them),
- * then published to live subscribers, so a subscriber never sees an event
- * that a later GetTask or replay would not.
+ * then published to live subscribers once the store's transaction has
+ * committed (at once for a store without transactions), so a subscriber
+ * never sees an event that a later GetTask or replay would not.
  */
 export class TaskRecorder {
   constructor(
@@ -16,7 +18,7 @@ export class TaskRecorder {
 
   async record(taskId: string, change: TaskChange): Promise<TaskEvent> {
     const event = await this.store.append(taskId, change);
-    this.feed.publish(event);
+    await onCommit(() => this.feed.publish(event));
     return event;
   }
 }

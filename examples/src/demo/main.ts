@@ -1,19 +1,28 @@
 /**
  * The Kled demo (`npm run demo`): two MCP tool service instances and the
  * example agent as separate processes, found through mDNS with no server to
- * install. The demo submits a task that needs several tool calls, streams
- * its events, shows how the calls spread over the two MCP instances, and
- * stops everything. It exits 1 unless every step worked, both instances
- * served tool calls, and every service stopped cleanly.
+ * install. The demo acts as the identity provider: it gives the MCP services
+ * a public key and the agent a signed service token, so every tool call is
+ * authenticated (JWT) and authorized (the mcp-tools Casbin policy). The
+ * agent keeps its tasks in an embedded SQLite file and publishes their events
+ * through the transactional outbox. The demo submits a task that needs
+ * several tool calls, streams its events, shows how the calls spread over
+ * the two MCP instances, checks that MCP refuses callers without a token or
+ * without the role, and stops everything. It exits 1 unless every step
+ * worked, both instances served tool calls, and every service stopped cleanly.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KledClient, MdnsRegistry, type Node } from "@kled/runtime";
+import { bearerToken, Code, codeName, KledClient, KledError, MdnsRegistry, type Node } from "@kled/runtime";
 import { createAgentServiceClient } from "../gen/kled/agent/v1/agent_kled.js";
 import { Role, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
 import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
 import { AGENT_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { ServiceProcess } from "./child-process.js";
+import { demoCredentials } from "./demo-credentials.js";
 import { eventLine, paint, say } from "./output.js";
 import { waitForServices } from "./wait-for-services.js";
 
@@ -32,6 +41,8 @@ const STOP_TIMEOUT_MS = 15_000;
 // A service type of our own: the demo's processes see each other and nothing
 // else, even with other Kled processes (or another demo) on the host.
 const serviceType = `_kled-demo-${randomBytes(4).toString("hex")}._tcp`;
+const dataDir = mkdtempSync(join(tmpdir(), "kled-demo-"));
+const credentials = await demoCredentials();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   KLED_REGISTRY: "mdns",
@@ -39,16 +50,23 @@ const env: NodeJS.ProcessEnv = {
   KLED_ADDRESS: "127.0.0.1:0",
   KLED_LOG_LEVEL: process.env["KLED_LOG_LEVEL"] ?? "warn",
 };
+const agentEnv: NodeJS.ProcessEnv = {
+  ...env,
+  ...credentials.agentEnv,
+  KLED_DATABASE_URL: `sqlite:${join(dataDir, "agent.db")}`,
+  KLED_BROKER: "memory",
+};
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 say(`starting 2 MCP tool services and the agent (mDNS service type ${serviceType})`);
+say("MCP requires a JWT (Ed25519 key generated for this run) and the tool-user role of the mcp-tools policy");
 const children = [
-  new ServiceProcess("mcp-1", script("../mcp/main.ts"), env),
-  new ServiceProcess("mcp-2", script("../mcp/main.ts"), env),
-  new ServiceProcess("agent", script("../agent/main.ts"), env),
+  new ServiceProcess("mcp-1", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
+  new ServiceProcess("mcp-2", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
+  new ServiceProcess("agent", script("../agent/main.ts"), agentEnv),
 ];
 const registry = new MdnsRegistry({ serviceType });
-const client = new KledClient({ registry });
+const client = new KledClient({ registry, middleware: [bearerToken(credentials.operatorToken)] });
 
 const failures: string[] = [];
 const interrupted = new AbortController();
@@ -103,6 +121,29 @@ async function run(signal: AbortSignal): Promise<void> {
     throw new Error(`the task ended ${TaskState[finalState] ?? finalState}, not COMPLETED`);
   }
   await reportStats(mcpNodes, signal);
+  await checkRefusals(mcpNodes[0], signal);
+}
+
+/** Shows that an MCP instance refuses a call without a token, and one whose token lacks the role. */
+async function checkRefusals(node: Node | undefined, signal: AbortSignal): Promise<void> {
+  if (node === undefined) throw new Error("no MCP node to check authorization on");
+  const anonymous = new KledClient();
+  try {
+    const mcp = createMcpServiceClient(anonymous, { service: MCP_SERVICE_NAME, address: node.address });
+    const status = (metadata: Record<string, string>): Promise<string> =>
+      mcp.listTools({}, { signal, metadata }).then(
+        () => "OK",
+        (error: unknown) => codeName(KledError.from(error).code),
+      );
+    const withoutToken = await status({});
+    const withoutRole = await status({ authorization: `Bearer ${credentials.roleless}` });
+    say(`MCP refuses a call without a token (${withoutToken}) and a token without the tool-user role (${withoutRole})`);
+    if (withoutToken !== codeName(Code.Unauthenticated) || withoutRole !== codeName(Code.PermissionDenied)) {
+      throw new Error(`MCP answered ${withoutToken} without a token and ${withoutRole} without the role; expected UNAUTHENTICATED and PERMISSION_DENIED`);
+    }
+  } finally {
+    await anonymous.close();
+  }
 }
 
 /** Reads kled://stats from each MCP node directly and fails unless every one served tool calls. */
@@ -130,6 +171,7 @@ async function shutdown(): Promise<string[]> {
   await client.close();
   const exits = await Promise.all(children.map(async (child) => ({ child, exit: await child.stop(STOP_TIMEOUT_MS) })));
   await registry.close();
+  rmSync(dataDir, { recursive: true, force: true });
   return exits
     .filter(({ exit }) => exit.killed || exit.code !== 0)
     .map(({ child, exit }) =>

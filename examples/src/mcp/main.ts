@@ -5,15 +5,33 @@
  *
  * Registers as "kled.mcp.tools" in the registry KLED_REGISTRY names (mDNS
  * by default) and serves until SIGINT or SIGTERM, then stops gracefully.
+ * Callers need a token the service can verify (see shared/auth-env.ts for
+ * the variables) and the tool-user role of the mcp-tools policy.
  */
-import { Service } from "@kled/runtime";
+import { consoleLogger, Service } from "@kled/runtime";
 import { registerMcpServiceHandler } from "../gen/kled/mcp/v1/mcp_kled.js";
+import { authenticatorFromEnv } from "../shared/auth-env.js";
 import { processOptions } from "../shared/process-options.js";
 import { MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { McpToolService } from "./handler.js";
+import { mcpAuth } from "./mcp-auth.js";
 
 const options = processOptions("mcp", process.argv.slice(2));
-const service = new Service({ name: MCP_SERVICE_NAME, version: "0.1.0", ...options });
+const logger = consoleLogger().child({ service: MCP_SERVICE_NAME });
+const authenticator = (() => {
+  try {
+    return authenticatorFromEnv();
+  } catch (error) {
+    process.stderr.write(`mcp: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+})();
+const service = new Service({
+  name: MCP_SERVICE_NAME,
+  version: "0.1.0",
+  middleware: [await mcpAuth(authenticator, logger)],
+  ...options,
+});
 registerMcpServiceHandler(
   service.server,
   // The node id is known once the service has started, before any call arrives.

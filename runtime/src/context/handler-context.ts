@@ -1,3 +1,4 @@
+import type { PeerCertificate } from "node:tls";
 import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
 import type { Logger } from "../logging/logger.js";
 import type { Identity } from "./identity.js";
@@ -43,4 +44,10 @@ export interface HandlerContext {
  */
 export interface ServerContext extends HandlerContext {
   identity: Identity | undefined;
+  /**
+   * The client certificate of an mTLS connection, present only when the TLS
+   * handshake verified it against the server's CA; undefined on plaintext
+   * and on TLS without a client certificate.
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
 }

@@ -8,6 +8,11 @@ export interface Identity {
   readonly subject: string;
   /** The tenant or domain the subject acts in, for RBAC with domains. */
   readonly domain?: string;
+  /**
+   * Roles the credential itself grants, e.g. the JWT's roles claim. An
+   * authorizer considers them besides the roles its policy assigns.
+   */
+  readonly roles?: readonly string[];
   /** Every verified claim, e.g. the JWT payload. */
   readonly claims: Readonly<Record<string, unknown>>;
   /** What established the identity. */

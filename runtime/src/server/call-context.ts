@@ -1,3 +1,4 @@
+import type { PeerCertificate } from "node:tls";
 import type { ServerContext } from "../context/handler-context.js";
 import type { Identity } from "../context/identity.js";
 import { Metadata, type MetadataValue, type ReadonlyMetadata } from "../context/metadata.js";
@@ -13,6 +14,8 @@ export interface CallContextInit {
   readonly metadata: ReadonlyMetadata;
   readonly deadline: Date | undefined;
   readonly peer: string;
+  /** The verified client certificate of an mTLS connection. */
+  readonly peerCertificate: PeerCertificate | undefined;
   readonly requestId: string;
   readonly logger: Logger;
 }
@@ -27,6 +30,7 @@ export class CallContext implements ServerContext {
   readonly metadata: ReadonlyMetadata;
   readonly deadline: Date | undefined;
   readonly peer: string;
+  readonly peerCertificate: PeerCertificate | undefined;
   readonly requestId: string;
   readonly logger: Logger;
   identity: Identity | undefined = undefined;
@@ -45,6 +49,7 @@ export class CallContext implements ServerContext {
     this.metadata = init.metadata;
     this.deadline = init.deadline;
     this.peer = init.peer;
+    this.peerCertificate = init.peerCertificate;
     this.requestId = init.requestId;
     this.logger = init.logger;
     if (init.deadline !== undefined) {

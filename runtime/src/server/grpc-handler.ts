@@ -120,6 +120,8 @@ function newContext(binding: MethodBinding, call: AnyCall): CallContext {
     metadata,
     deadline: deadline === Infinity ? undefined : new Date(deadline),
     peer: call.getPeer(),
+    // grpc-js reports the certificate only when the handshake verified it.
+    peerCertificate: call.getAuthContext().sslPeerCertificate,
     requestId,
     logger: binding.logger.child({ method: binding.method.path, requestId }),
   });

@@ -1,0 +1,165 @@
+import { readFile } from "node:fs/promises";
+import { FileAdapter, newCachedEnforcer, newModelFromString, Util, type Adapter, type CachedEnforcer, type Watcher } from "casbin";
+import type { Identity } from "../../context/identity.js";
+import { messageOf } from "../../errors/message-of.js";
+import { consoleLogger } from "../../logging/console-logger.js";
+import type { Logger } from "../../logging/logger.js";
+import { DEFAULT_AUTH_DOMAIN, permissionDenied, type AuthorizationRequest, type Authorizer } from "../authorizer.js";
+import { RBAC_WITH_DOMAINS_MODEL } from "./model.js";
+import { nodeFileSystem } from "./node-file-system.js";
+
+/** Options of {@link CasbinAuthorizer.create}. */
+export interface CasbinAuthorizerOptions {
+  /** Where the policy lives: a MikroOrmAdapter, a FileAdapter… */
+  readonly adapter: Adapter;
+  /** The model (CONF text). Default {@link RBAC_WITH_DOMAINS_MODEL}; a custom one keeps its request shape `sub, dom, svc, mth`. */
+  readonly model?: string;
+  /** Announces this instance's changes and triggers reloads on the others' (RedisWatcher). */
+  readonly watcher?: Watcher & { close?(): Promise<void> };
+  /** Default: a console logger. */
+  readonly logger?: Logger;
+}
+
+/** Options of {@link CasbinAuthorizer.fromFiles}. */
+export interface CasbinFileOptions extends Omit<CasbinAuthorizerOptions, "adapter" | "model"> {
+  /** Path of the policy CSV. */
+  readonly policy: string;
+  /** Path of the model CONF file. Default: {@link RBAC_WITH_DOMAINS_MODEL}. */
+  readonly model?: string;
+}
+
+/**
+ * Casbin RBAC with domains as an {@link Authorizer}: a call is allowed when
+ * the policy allows `(subject, domain, service, method)` for the identity's
+ * subject or for one of the roles its credential carries; otherwise
+ * PERMISSION_DENIED. Default deny.
+ *
+ * Decisions are cached (Casbin's CachedEnforcer). A reload builds a new
+ * enforcer from the adapter and swaps it in whole, so calls never see a
+ * half-loaded policy and the cache starts empty; changes made here clear
+ * the cache too. Changes and reloads run one at a time.
+ */
+export class CasbinAuthorizer implements Authorizer {
+  #enforcer: CachedEnforcer;
+  #queue: Promise<unknown> = Promise.resolve();
+  #reloadPending = false;
+  readonly #options: CasbinAuthorizerOptions;
+  readonly #model: string;
+  readonly #logger: Logger;
+
+  private constructor(enforcer: CachedEnforcer, model: string, options: CasbinAuthorizerOptions, logger: Logger) {
+    this.#enforcer = enforcer;
+    this.#model = model;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  /** Loads the policy from `adapter` and, with a watcher, reloads whenever another instance changes it. */
+  static async create(options: CasbinAuthorizerOptions): Promise<CasbinAuthorizer> {
+    const model = options.model ?? RBAC_WITH_DOMAINS_MODEL;
+    const logger = (options.logger ?? consoleLogger()).child({ component: "casbin" });
+    const authorizer = new CasbinAuthorizer(await loadEnforcer(model, options.adapter), model, options, logger);
+    options.watcher?.setUpdateCallback(() => {
+      authorizer.reload().catch((error: unknown) =>
+        logger.error("policy reload failed; keeping the previous policy", { error: messageOf(error) }),
+      );
+    });
+    return authorizer;
+  }
+
+  /** An authorizer on a policy CSV file (and optionally a model file). */
+  static async fromFiles(options: CasbinFileOptions): Promise<CasbinAuthorizer> {
+    const model = options.model === undefined ? undefined : await readFile(options.model, "utf8");
+    return CasbinAuthorizer.create({
+      ...options,
+      adapter: new FileAdapter(options.policy, nodeFileSystem),
+      ...(model === undefined ? {} : { model }),
+    });
+  }
+
+  /** The current enforcer, for reading the policy; change it through this class so that caches and watchers follow. */
+  get enforcer(): CachedEnforcer {
+    return this.#enforcer;
+  }
+
+  /** True when the policy allows `subject` in `domain` to call `service`/`method`. */
+  enforce(subject: string, domain: string, service: string, method: string): Promise<boolean> {
+    return this.#enforcer.enforce(subject, domain, service, method);
+  }
+
+  /** Resolves when allowed; rejects with PERMISSION_DENIED naming subject, domain, service and method. */
+  async check(subject: string, domain: string, service: string, method: string): Promise<void> {
+    if (!(await this.enforce(subject, domain, service, method))) {
+      throw permissionDenied(subject, domain, { service, method });
+    }
+  }
+
+  async authorize(identity: Identity, request: AuthorizationRequest): Promise<void> {
+    const domain = identity.domain ?? DEFAULT_AUTH_DOMAIN;
+    for (const subject of [identity.subject, ...(identity.roles ?? [])]) {
+      if (await this.enforce(subject, domain, request.service, request.method)) return;
+    }
+    throw permissionDenied(identity.subject, domain, request);
+  }
+
+  /** Reloads the policy from the adapter; concurrent requests to reload coalesce. */
+  reload(): Promise<void> {
+    if (this.#reloadPending) return this.#queue.then(() => undefined);
+    this.#reloadPending = true;
+    return this.#serially(async () => {
+      this.#reloadPending = false;
+      this.#enforcer = await loadEnforcer(this.#model, this.#options.adapter);
+      this.#logger.debug("policy reloaded");
+    });
+  }
+
+  /** Adds a `p` rule, e.g. `addPolicy("tool-user", "*", "kled.mcp.v1.McpService", "*")`. */
+  addPolicy(...rule: string[]): Promise<boolean> {
+    return this.#change((e) => e.addPolicy(...rule));
+  }
+
+  removePolicy(...rule: string[]): Promise<boolean> {
+    return this.#change((e) => e.removePolicy(...rule));
+  }
+
+  /** Grants `role` to `subject` in `domain` (`*`: every domain). */
+  addRoleForUser(subject: string, role: string, domain: string): Promise<boolean> {
+    return this.#change((e) => e.addGroupingPolicy(subject, role, domain));
+  }
+
+  removeRoleForUser(subject: string, role: string, domain: string): Promise<boolean> {
+    return this.#change((e) => e.removeGroupingPolicy(subject, role, domain));
+  }
+
+  /** Stops following the watcher and closes it. */
+  async close(): Promise<void> {
+    this.#options.watcher?.setUpdateCallback(() => undefined);
+    await this.#queue.catch(() => undefined);
+    await this.#options.watcher?.close?.();
+  }
+
+  async #change(apply: (enforcer: CachedEnforcer) => Promise<boolean>): Promise<boolean> {
+    return this.#serially(async () => {
+      // The enforcer writes through the adapter first (autoSave) and changes its model only if that worked.
+      const changed = await apply(this.#enforcer);
+      this.#enforcer.invalidateCache();
+      if (changed) await this.#options.watcher?.update();
+      return changed;
+    });
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work, work);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+async function loadEnforcer(model: string, adapter: Adapter): Promise<CachedEnforcer> {
+  const enforcer = await newCachedEnforcer(newModelFromString(model));
+  // A role granted in domain "*" holds in every domain.
+  enforcer.addNamedDomainMatchingFunc("g", Util.keyMatchFunc);
+  enforcer.setAdapter(adapter);
+  await enforcer.loadPolicy();
+  return enforcer;
+}
