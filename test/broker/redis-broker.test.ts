@@ -4,7 +4,7 @@ import { TaskEventSchema } from "../../examples/src/gen/kled/agent/v1/agent_pb.j
 import { RedisBroker, type Delivery, type RedisBrokerOptions } from "../../runtime/src/broker/index.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
-import { requireRedis } from "./support/services.js";
+import { requireRedis } from "../support/services.js";
 import { inspector, pendingCount, uniqueTopic } from "./support/topics.js";
 
 const redis = await requireRedis();

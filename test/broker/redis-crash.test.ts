@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RedisBroker } from "../../runtime/src/broker/index.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { waitUntil } from "../registry/wait.js";
-import { requireRedis } from "./support/services.js";
+import { requireRedis } from "../support/services.js";
 import { inspector, pendingByConsumer, pendingCount, uniqueTopic } from "./support/topics.js";
 
 const redis = await requireRedis();

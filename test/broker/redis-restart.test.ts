@@ -3,7 +3,7 @@ import { RedisBroker } from "../../runtime/src/broker/index.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
 import { OwnRedisServer } from "./support/redis-server.js";
-import { requireService } from "./support/services.js";
+import { requireService } from "../support/services.js";
 import { uniqueTopic } from "./support/topics.js";
 
 // This test restarts Redis, so it runs its own redis-server on an ephemeral

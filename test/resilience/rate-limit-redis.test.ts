@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Code, KledClient, KledError, Resilience, retryAfterMs } from "@kled/runtime";
 import { createEchoServiceClient } from "../gen/kled/test/v1/echo_kled.js";
-import { requireRedis } from "../broker/support/services.js";
+import { requireRedis } from "../support/services.js";
 import { SERVICE, startNodes, staticResolver, stopNodes, type EchoNode } from "./support/nodes.js";
 
 const redis = await requireRedis();

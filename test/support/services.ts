@@ -55,21 +55,29 @@ export async function requireService(
 /** The Redis of `KLED_REDIS_URL`, probed with PING. */
 export function requireRedis(env: NodeJS.ProcessEnv = process.env): Promise<ServiceAvailability> {
   const url = env["KLED_REDIS_URL"]?.trim() || DEFAULT_TEST_REDIS_URL;
-  return requireService(
-    "Redis",
-    url,
-    async () => {
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-      redis.on("error", () => undefined);
-      try {
-        await redis.connect();
-        await redis.ping();
-      } finally {
-        redis.disconnect();
-      }
-    },
-    env,
-  );
+  return requireService("Redis", url, () => pingRedis(url), env);
+}
+
+/** Resolves when the Redis at `url` answers PING within `timeoutMs`. */
+export async function pingRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // A failed connect rejects with "Connection is closed."; the error event says why.
+  let cause: unknown;
+  redis.on("error", (error: unknown) => (cause ??= error));
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw cause ?? error;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The PostgreSQL of `KLED_DATABASE_URL` (when it names one), probed with `select 1`. */

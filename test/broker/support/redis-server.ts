@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pingRedis } from "./services.js";
+import { pingRedis } from "../../support/services.js";
 
 /** How long a redis-server gets to start answering, or to exit after SHUTDOWN. */
 const SERVER_TIMEOUT_MS = 10_000;
