@@ -1,0 +1,69 @@
+/**
+ * Suite 3: a peer framework. Moleculer 0.14 request-reply through its NATS
+ * transporter (a broker in its server process, one in the load process)
+ * against a Kled unary call with the same text, both from the same load
+ * process and closed loop. A reference row compares raw grpc-js with
+ * Moleculer too: it separates what Kled adds from what gRPC over HTTP/2
+ * costs in Node next to a NATS request-reply.
+ */
+import { randomBytes } from "node:crypto";
+import type { RunResult } from "../support/closed-loop.js";
+import { compareTargets, whenReady } from "../support/compare.js";
+import { latencyRow, rateRow } from "../support/rows.js";
+import { benchProgram } from "../support/paths.js";
+import { startChild } from "../support/spawn.js";
+import type { Suite } from "../support/suite.js";
+import { NATS_URL } from "./broker.js";
+import { unreachable } from "./nats-reachable.js";
+
+/** Calls in flight for the throughput comparison (the unary suite's figure). */
+const HIGH_IN_FLIGHT = 64;
+
+export const peerSuite: Suite = {
+  name: "peer",
+  title: `Peer: Kled unary vs Moleculer 0.14 request-reply over NATS (${NATS_URL})`,
+  async run(context) {
+    const why = await unreachable(NATS_URL);
+    if (why !== undefined) return { skipped: why };
+    const { children, env } = context;
+    const profileDir = context.settings.profileDir;
+    const namespace = `kled-bench-${randomBytes(4).toString("hex")}`;
+    const [kledServer, rawServer, moleculerServer] = await Promise.all([
+      children.get("kled-server", () => startChild(benchProgram("rpc", "kled-server.ts"), { label: "kled-server", env, profileDir })),
+      children.get("raw-server", () => startChild(benchProgram("rpc", "raw-server.ts"), { label: "raw-server", env, profileDir })),
+      children.get("moleculer-server", () =>
+        startChild(benchProgram("moleculer", "server.ts"), { label: "moleculer-server", args: [namespace], env, profileDir }),
+      ),
+    ]);
+    const load = await children.get("moleculer-load", () =>
+      startChild(benchProgram("moleculer", "load.ts"), {
+        label: "moleculer-load",
+        args: [namespace, rawServer.info["address"] ?? ""],
+        env,
+        profileDir,
+      }),
+    );
+    await whenReady(load, ["kled.unary", "raw.unary", "moleculer.unary"]);
+    const targets = { kled: "kled.unary", baseline: "moleculer.unary" };
+    const servers = { kled: kledServer, baseline: moleculerServer };
+    const many = await compareTargets(context, load, targets, servers, HIGH_IN_FLIGHT, `peer, ${HIGH_IN_FLIGHT} in flight`);
+    const one = await compareTargets(context, load, targets, servers, 1, "peer, 1 in flight");
+    const reference = await compareTargets(
+      context,
+      load,
+      { kled: "raw.unary", baseline: "moleculer.unary" },
+      { kled: rawServer, baseline: moleculerServer },
+      HIGH_IN_FLIGHT,
+      `peer reference (raw grpc-js), ${HIGH_IN_FLIGHT} in flight`,
+    );
+    const rate = (run: RunResult) => run.perSecond;
+    return {
+      rows: [
+        rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", many, rate, 1.5),
+        rateRow("calls/s, 1 in flight", "/s", one, rate),
+        latencyRow("p50 latency, 1 in flight", one, (run) => run.p50Ms),
+        rateRow(`reference, raw grpc-js in Kled's column: calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", reference, rate),
+      ],
+    };
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * Suites 1 and 2: Kled against raw @grpc/grpc-js, unary and server
+ * streaming. Both use the same three children: the Kled server, the raw
+ * server, and one load process holding both clients.
+ */
+import { compareTargets, whenReady, type MeasuredRun, type ServerPair } from "../support/compare.js";
+import { costRow, latencyRow, rateRow } from "../support/rows.js";
+import { benchProgram } from "../support/paths.js";
+import { startChild, type Child } from "../support/spawn.js";
+import type { Suite, SuiteContext } from "../support/suite.js";
+import { STREAM_COUNT } from "./workload.js";
+
+/** Calls in flight for the throughput comparison: enough to keep both cores busy, as a loaded service would be. */
+const HIGH_IN_FLIGHT = 64;
+
+/** The load process, with the servers it calls started and discovered. */
+async function rpcProcesses(context: SuiteContext): Promise<{ load: Child; servers: ServerPair }> {
+  const { children, env } = context;
+  const profileDir = context.settings.profileDir;
+  const [kled, raw] = await Promise.all([
+    children.get("kled-server", () => startChild(benchProgram("rpc", "kled-server.ts"), { label: "kled-server", env, profileDir })),
+    children.get("raw-server", () => startChild(benchProgram("rpc", "raw-server.ts"), { label: "raw-server", env, profileDir })),
+  ]);
+  const load = await children.get("rpc-load", async () => {
+    const load = await startChild(benchProgram("rpc", "load.ts"), {
+      label: "rpc-load",
+      args: [raw.info["address"] ?? ""],
+      env,
+      profileDir,
+    });
+    await whenReady(load, ["kled.unary", "raw.unary"]);
+    return load;
+  });
+  return { load, servers: { kled, baseline: raw } };
+}
+
+const rate = (run: MeasuredRun) => run.perSecond;
+const p50 = (run: MeasuredRun) => run.p50Ms;
+const p99 = (run: MeasuredRun) => run.p99Ms;
+// Per unit: per call for unary, per message for streams.
+const clientCpu = (run: MeasuredRun) => run.clientCpuUs / run.units;
+const serverCpu = (run: MeasuredRun) => run.serverCpuUs / run.units;
+
+export const unarySuite: Suite = {
+  name: "unary",
+  title: "Unary RPC (Echo, 100-byte text) vs raw @grpc/grpc-js",
+  async run(context) {
+    const { load, servers } = await rpcProcesses(context);
+    const targets = { kled: "kled.unary", baseline: "raw.unary" };
+    const one = await compareTargets(context, load, targets, servers, 1, "unary, 1 in flight");
+    const many = await compareTargets(context, load, targets, servers, HIGH_IN_FLIGHT, `unary, ${HIGH_IN_FLIGHT} in flight`);
+    return {
+      rows: [
+        rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", many, rate, 0.95),
+        latencyRow("p50 latency, 1 in flight", one, p50, 30),
+        rateRow("calls/s, 1 in flight", "/s", one, rate),
+        latencyRow("p99 latency, 1 in flight", one, p99),
+        latencyRow(`p50 latency, ${HIGH_IN_FLIGHT} in flight`, many, p50),
+        latencyRow(`p99 latency, ${HIGH_IN_FLIGHT} in flight`, many, p99),
+        // CPU per call depends less than throughput on what else runs on the
+        // machine; at 1 in flight it is also free of batching effects.
+        costRow("client CPU per call, 1 in flight", "µs", one, clientCpu),
+        costRow("server CPU per call, 1 in flight", "µs", one, serverCpu),
+        costRow(`client CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", many, clientCpu),
+        costRow(`server CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", many, serverCpu),
+      ],
+    };
+  },
+};
+
+export const streamSuite: Suite = {
+  name: "stream",
+  title: `Server streaming (Count, n = ${STREAM_COUNT.toLocaleString("en-US")}) vs raw @grpc/grpc-js`,
+  async run(context) {
+    const { load, servers } = await rpcProcesses(context);
+    const pairs = await compareTargets(context, load, { kled: "kled.stream", baseline: "raw.stream" }, servers, 1, "stream");
+    return {
+      rows: [
+        rateRow("messages/s, 1 stream", "/s", pairs, rate, 0.95),
+        costRow("client CPU per message", "µs", pairs, clientCpu),
+        costRow("server CPU per message", "µs", pairs, serverCpu),
+      ],
+    };
+  },
+};

@@ -1,0 +1,13 @@
+/**
+ * The suites `npm run bench` runs, in order. A suite is a value of type
+ * Suite (support/suite.ts): a name for `--only`, a title naming its
+ * baseline, and a `run` that returns table rows (or why it skipped). To add
+ * one (the authorization overhead suite, for instance), write it in its own
+ * folder and list it here; main.ts needs no change.
+ */
+import { codegenSuite } from "./codegen/suite.js";
+import { peerSuite } from "./moleculer/suite.js";
+import { streamSuite, unarySuite } from "./rpc/suites.js";
+import type { Suite } from "./support/suite.js";
+
+export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite];

@@ -1,0 +1,58 @@
+/**
+ * A Kled target against its baseline target on one load process: a warm-up
+ * run of each (JIT, connections, caches), then paired measured rounds.
+ */
+import { alternate, type Pair } from "./alternate.js";
+import type { RunResult } from "./closed-loop.js";
+import type { RunArgs } from "./load-program.js";
+import { CPU_COMMAND } from "./protocol.js";
+import type { Child } from "./spawn.js";
+import type { SuiteContext } from "./suite.js";
+
+/** Names of the two targets in the load process. */
+export interface TargetPair {
+  readonly kled: string;
+  readonly baseline: string;
+}
+
+/** The server process of each side, whose CPU time is measured around each run. */
+export interface ServerPair {
+  readonly kled: Child;
+  readonly baseline: Child;
+}
+
+/** A run, with the CPU time its server spent meanwhile (µs). */
+export interface MeasuredRun extends RunResult {
+  readonly serverCpuUs: number;
+}
+
+export async function compareTargets(
+  context: SuiteContext,
+  load: Child,
+  targets: TargetPair,
+  servers: ServerPair,
+  inFlight: number,
+  what: string,
+): Promise<Pair<MeasuredRun>[]> {
+  const { rounds, runMs, warmupMs } = context.settings;
+  const run = async (side: "kled" | "baseline", durationMs: number): Promise<MeasuredRun> => {
+    const server = servers[side];
+    const before = await server.call<number>(CPU_COMMAND);
+    const result = await load.call<RunResult>("run", { target: targets[side], inFlight, durationMs } satisfies RunArgs);
+    return { ...result, serverCpuUs: (await server.call<number>(CPU_COMMAND)) - before };
+  };
+  context.progress(`${what}: warm-up`);
+  await run("kled", warmupMs);
+  await run("baseline", warmupMs);
+  return alternate(
+    rounds,
+    () => run("kled", runMs),
+    () => run("baseline", runMs),
+    (round) => context.progress(`${what}: round ${round}/${rounds}`),
+  );
+}
+
+/** Waits until each target answers (discovery done) so that no measured call includes it. */
+export async function whenReady(load: Child, targets: readonly string[]): Promise<void> {
+  for (const target of targets) await load.call("ready", { target, timeoutMs: 20_000 });
+}
