@@ -74,13 +74,24 @@ function ownDeadline(call: MethodCall, serviceName: string, options: CallOptions
   return new Date(Date.now() + timeoutMs);
 }
 
-const never = new AbortController().signal;
-// Every call without a signal listens on this one until it ends; it never
-// aborts, so many listeners are expected, not a leak.
-setMaxListeners(0, never);
+/**
+ * The signal of calls that nothing can cancel, shared by all of them. Code
+ * that would listen to a call's signal checks {@link canAbort} first: with
+ * many calls in flight the listeners of one shared signal pile up, and
+ * Node's addEventListener walks them all on every add (its duplicate check),
+ * which made listening cost O(calls in flight) per call.
+ */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+// Should a listener be added anyway, many are expected, not a leak.
+setMaxListeners(0, NEVER_ABORTED);
+
+/** False for {@link NEVER_ABORTED}: no need to listen to it. */
+export function canAbort(signal: AbortSignal): boolean {
+  return signal !== NEVER_ABORTED;
+}
 
 function combine(own: AbortSignal | undefined, inherited: AbortSignal | undefined): AbortSignal {
-  if (own === undefined) return inherited ?? never;
+  if (own === undefined) return inherited ?? NEVER_ABORTED;
   if (inherited === undefined) return own;
   return AbortSignal.any([own, inherited]);
 }

@@ -2,6 +2,7 @@
  * Where a call goes: the registry lookup and the node selection, kept apart
  * from the transport so that a caching resolver can replace the lookup.
  */
+import { CachedRegistry } from "../registry/cache/cached-registry.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
 import type { Selector } from "../selector/selector.js";
 import { Code } from "../errors/code.js";
@@ -13,11 +14,17 @@ import type { ClientRequest } from "./middleware.js";
 /** Finds the records (all versions, with nodes) of a service by name. */
 export type Resolver = (serviceName: string) => Promise<ServiceRecord[]>;
 
-/** The plain resolver: asks the registry on every call. */
+/**
+ * The plain resolver: asks the registry on every call. A registry cache
+ * answers with its shared, frozen records: the selector only reads them,
+ * and a copy per call is wasted work.
+ */
 export function registryResolver(registry: Registry): Resolver {
+  const lookUp =
+    registry instanceof CachedRegistry ? (name: string) => registry.sharedRecords(name) : (name: string) => registry.getService(name);
   return async (serviceName) => {
     try {
-      return await registry.getService(serviceName);
+      return await lookUp(serviceName);
     } catch (error) {
       if (error instanceof KledError) throw error;
       throw new KledError(

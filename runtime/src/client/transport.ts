@@ -13,9 +13,13 @@ import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { messageOf } from "../errors/message-of.js";
 import type { ClientRequest, ClientResponse, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
+import { canAbort } from "./call-setup.js";
 import { callError } from "./status.js";
 
 type Call = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer> | grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>;
+
+/** The abort reason of a call's `ended` signal; nothing reads it. */
+const CALL_ENDED = "call ended";
 
 /** Runs `request` on `connection`. */
 export function transport(connection: grpc.Client, request: ClientRequest): Promise<ClientResponse> {
@@ -52,7 +56,9 @@ function unary(connection: grpc.Client, request: UnaryClientRequest): Promise<Cl
         else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
       },
     );
-    observe(call, request);
+    // No "ended" signal: nothing feeds or drains a unary call, and making
+    // one and aborting it costs several microseconds per call.
+    observe(call, request, undefined);
   });
 }
 
@@ -71,7 +77,7 @@ function clientStream(connection: grpc.Client, request: StreamClientRequest): Pr
         else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
       },
     );
-    const ended = observe(call, request);
+    const ended = observe(call, request, new AbortController());
     void sendAll(call, request, ended, (error) => (requestError = error));
   });
 }
@@ -85,7 +91,7 @@ function serverStream(connection: grpc.Client, request: UnaryClientRequest): Cli
     wireMetadata(request),
     callOptions(request),
   );
-  const ended = observe(call, request);
+  const ended = observe(call, request, new AbortController());
   return { stream: true, messages: receiveAll(call, request, ended, () => undefined) };
 }
 
@@ -97,30 +103,35 @@ function bidiStream(connection: grpc.Client, request: StreamClientRequest): Clie
     wireMetadata(request),
     callOptions(request),
   );
-  const ended = observe(call, request);
+  const ended = observe(call, request, new AbortController());
   let requestError: unknown;
   void sendAll(call, request, ended, (error) => (requestError = error));
   return { stream: true, messages: receiveAll(call, request, ended, () => requestError) };
 }
 
 /**
- * Wires headers, trailers and cancellation of `call`; returns a signal that
- * aborts when the call is over, for the loops that feed and drain it.
+ * Wires headers, trailers and cancellation of `call`; aborts `ended`, if
+ * given, when the call is over, for the loops that feed and drain it, and
+ * returns its signal.
  */
-function observe(call: Call, request: ClientRequest): AbortSignal {
-  const ended = new AbortController();
+function observe(call: Call, request: ClientRequest, ended: AbortController): AbortSignal;
+function observe(call: Call, request: ClientRequest, ended: undefined): undefined;
+function observe(call: Call, request: ClientRequest, ended: AbortController | undefined): AbortSignal | undefined {
   const cancel = () => call.cancel();
-  request.signal.addEventListener("abort", cancel, { once: true });
+  const listening = canAbort(request.signal);
+  if (listening) request.signal.addEventListener("abort", cancel, { once: true });
   call.on("metadata", (header: grpc.Metadata) => request.onHeader?.(fromGrpcMetadata(header)));
   call.on("status", (status: grpc.StatusObject) => {
-    request.signal.removeEventListener("abort", cancel);
-    ended.abort();
+    if (listening) request.signal.removeEventListener("abort", cancel);
+    // A reason of our own: abort() without one builds a DOMException, stack
+    // trace included.
+    ended?.abort(CALL_ENDED);
     request.onTrailer?.(fromGrpcMetadata(status.metadata));
   });
   // Errors reach the caller through the callback or the iterator; this
   // listener keeps one emitted after the consumer left from crashing the process.
   (call as EventEmitter).on("error", () => undefined);
-  return ended.signal;
+  return ended?.signal;
 }
 
 /** Writes every request message, then half-closes; a failing request stream cancels the call. */

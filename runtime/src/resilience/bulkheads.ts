@@ -10,6 +10,7 @@
  * hold slots that unary calls need.
  */
 import { BulkheadPolicy, bulkhead, isBulkheadRejectedError, isTaskCancelledError } from "cockatiel";
+import { canAbort } from "../client/call-setup.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { markNotSent } from "./classify.js";
@@ -36,7 +37,7 @@ export class ServiceBulkheads {
     let policy = this.#bulkheads.get(service);
     if (policy === undefined) this.#bulkheads.set(service, (policy = bulkhead(settings.limit, settings.queue)));
     try {
-      return await policy.execute(fn, signal);
+      return await policy.execute(fn, canAbort(signal) ? signal : undefined);
     } catch (error) {
       if (isBulkheadRejectedError(error)) {
         this.events.emit("bulkheadReject", { service, method, limit: settings.limit, queue: settings.queue });

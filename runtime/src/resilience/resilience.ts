@@ -21,6 +21,7 @@
  */
 import { TimeoutStrategy, isBrokenCircuitError, timeout, wrap } from "cockatiel";
 import type { ClientRequest, ClientResponse } from "../client/middleware.js";
+import { canAbort } from "../client/call-setup.js";
 import { callError } from "../client/status.js";
 import type { MethodDefinition } from "../definition/service-definition.js";
 import { Code } from "../errors/code.js";
@@ -113,10 +114,16 @@ export class Resilience {
     const policies =
       call.deadline === undefined
         ? retry
-        : wrap(timeout(Math.max(1, call.deadline - Date.now()), TimeoutStrategy.Cooperative), retry);
+        : wrap(
+            // abortOnReturn off: the attempts do not read the policy's signal,
+            // and aborting it on every return builds a DOMException per call.
+            timeout(Math.max(1, call.deadline - Date.now()), { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }),
+            retry,
+          );
     try {
       const response = await untilAborted(
-        policies.execute(() => this.#attempt(call, caller), request.signal),
+        // cockatiel listens to the signal it is given; one that cannot abort needs no listener.
+        policies.execute(() => this.#attempt(call, caller), canAbort(request.signal) ? request.signal : undefined),
         request,
       );
       call.settle(undefined);
@@ -249,6 +256,7 @@ function untilAborted(run: Promise<ClientResponse>, request: ClientRequest): Pro
     () => undefined,
   );
   if (signal.aborted) return Promise.reject(callError(undefined, request));
+  if (!canAbort(signal)) return run;
   return new Promise((resolve, reject) => {
     const abort = () => reject(callError(undefined, request));
     signal.addEventListener("abort", abort, { once: true });

@@ -17,6 +17,7 @@ import type { MethodDefinition, ServiceDefinition } from "../definition/service-
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
+import type { Metadata } from "../context/metadata.js";
 import { CallContext } from "./call-context.js";
 import type { InFlightCalls } from "./in-flight.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
@@ -83,7 +84,13 @@ async function serve(
   const context = newContext(binding, call);
   const responder = responderFor(context);
   binding.calls.add(context);
-  (call as EventEmitter).on("cancelled", () => context.abort(cancelReason(context)));
+  // grpc-js reports every call as cancelled when its stream closes, even
+  // after a response: check before building the reason (a KledError, stack
+  // trace included) that abort() would ignore.
+  let over = false;
+  (call as EventEmitter).on("cancelled", () => {
+    if (!over) context.abort(cancelReason(context));
+  });
   // The whole call, response streaming included, runs in the context, so
   // that client calls made by the handler inherit it.
   await runWithContext(context, async () => {
@@ -104,6 +111,7 @@ async function serve(
         context.logger.error("cannot send the error status", { error: failure });
       }
     } finally {
+      over = true;
       context.end();
       binding.calls.delete(context);
     }
@@ -244,10 +252,18 @@ function streamResponder(
   };
 }
 
-/** Sends the response headers once, before the first message or the status. */
+/**
+ * Sends the response headers once, before the first message or the status.
+ * Without headers of ours there is nothing to send: grpc-js sends its own
+ * with the first message or the status.
+ */
 function sendHeader(call: AnyCall, context: CallContext): void {
   const header = context.takeHeader();
-  if (header !== undefined) call.sendMetadata(toGrpcMetadata(header));
+  if (header !== undefined && !isEmpty(header)) call.sendMetadata(toGrpcMetadata(header));
+}
+
+function isEmpty(metadata: Metadata): boolean {
+  return metadata.entries().next().done === true;
 }
 
 /** A Buffer view of the bytes, without copying them. */
