@@ -7,13 +7,14 @@
  * the same registry (start examples/src/mcp/main.ts too), calling them with
  * its service token (KLED_SERVICE_TOKEN). Tasks live in KLED_DATABASE_URL
  * (embedded SQLite in memory by default); their events go through the
- * outbox to the broker KLED_BROKER names (memory by default) on
- * TaskEventTopic. Serves until SIGINT or SIGTERM, then stops gracefully.
+ * outbox to the broker KLED_BROKER names on TaskEventTopic: memory by
+ * default, or redis / redis://host:port to share them with other processes
+ * (examples/src/audit/main.ts consumes them). Serves until SIGINT or
+ * SIGTERM, then stops gracefully.
  */
-import { bearerToken, consoleLogger, Service } from "@kled/runtime";
+import { bearerToken, brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
 import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
 import { serviceTokenFromEnv } from "../shared/auth-env.js";
-import { brokerFromEnv } from "../shared/broker-from-env.js";
 import { processOptions } from "../shared/process-options.js";
 import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
 import { createExampleAgent } from "./create-agent.js";
@@ -23,7 +24,7 @@ const options = processOptions("agent", process.argv.slice(2));
 const logger = consoleLogger().child({ service: AGENT_SERVICE_NAME });
 const token = serviceTokenFromEnv();
 if (token === undefined) logger.warn("KLED_SERVICE_TOKEN is not set: MCP services will refuse the agent's tool calls");
-const broker = brokerFromEnv(logger);
+const broker = brokerFromEnv({ logger });
 const persistence = await openAgentPersistence({ broker, logger });
 const service = new Service({
   name: AGENT_SERVICE_NAME,

@@ -23,3 +23,13 @@ export {
   REDIS_URL_ENV,
   type RedisBrokerOptions,
 } from "./redis/options.js";
+export {
+  BROKER_ENV,
+  brokerFromEnv,
+  brokerSpecFromEnv,
+  createBroker,
+  DEFAULT_BROKER,
+  resolveBrokerSpec,
+  type BrokerSpec,
+  type CreateBrokerOptions,
+} from "./create-broker.js";

@@ -3,6 +3,7 @@ import { KledClient } from "../client/kled-client.js";
 import { messageOf } from "../errors/message-of.js";
 import { createRegistry, registryFromEnv } from "../registry/create-registry.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
+import { RandomSelector } from "../selector/random.js";
 import { CliError, usageError } from "./cli-error.js";
 
 /** Options of the `kled` program that every command sees. */
@@ -48,6 +49,11 @@ export async function findService(registry: Registry, name: string): Promise<Ser
     );
   }
   return records;
+}
+
+/** The address of one node of `service`, picked at random as a client would. */
+export async function nodeAddress(options: GlobalOptions, service: string): Promise<string> {
+  return withRegistry(options, async (registry) => new RandomSelector().select(await findService(registry, service)).address);
 }
 
 /**

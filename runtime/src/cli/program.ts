@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { callCommand } from "./commands/call.js";
 import { healthCommand } from "./commands/health.js";
+import { publishCommand } from "./commands/publish.js";
 import { serviceDescribeCommand } from "./commands/service-describe.js";
 import { serviceListCommand } from "./commands/service-list.js";
+import { subscribeCommand } from "./commands/subscribe.js";
 import { serviceLogsCommand } from "./supervise/logs.js";
 import { serviceStartCommand } from "./supervise/start.js";
 import { serviceStatusCommand } from "./supervise/status.js";
@@ -12,7 +14,7 @@ import { serviceStopCommand } from "./supervise/stop.js";
 /** The `kled` program: global options and every command. Errors propagate to the caller (see main.ts). */
 export function createProgram(): Command {
   const program = new Command("kled")
-    .description("Discover, call, check and supervise Kled services")
+    .description("Discover, call, check and supervise Kled services; publish and subscribe to their topics")
     .version(runtimeVersion(), "-V, --version")
     .option("--registry <spec>", "registry: mdns, memory or consul://host:port (default: $KLED_REGISTRY, else mdns)")
     .option("--json", "machine-readable output: JSON, or JSON lines for streams")
@@ -31,7 +33,12 @@ export function createProgram(): Command {
     .addCommand(serviceStopCommand())
     .addCommand(serviceStatusCommand())
     .addCommand(serviceLogsCommand());
-  program.addCommand(service).addCommand(callCommand()).addCommand(healthCommand());
+  program
+    .addCommand(service)
+    .addCommand(callCommand())
+    .addCommand(healthCommand())
+    .addCommand(publishCommand())
+    .addCommand(subscribeCommand());
   inheritSettings(program);
   return program;
 }

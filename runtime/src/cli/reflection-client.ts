@@ -198,7 +198,7 @@ export class ReflectionClient {
     if (!(error instanceof KledError)) return error;
     if (error.code === Code.Unimplemented) {
       return new CliError(
-        `${this.#address} does not serve gRPC server reflection (v1 or v1alpha), which kled call needs to encode the request`,
+        `${this.#address} does not serve gRPC server reflection (v1 or v1alpha), which kled needs for the descriptors of its messages`,
         undefined,
         { cause: error },
       );

@@ -3,12 +3,15 @@ import { messageOf } from "../../errors/message-of.js";
 import { usageError } from "../cli-error.js";
 import { fullName, type ResolvedMethod } from "./resolve-method.js";
 
-/** Parses the request argument as JSON, before any network round trip; fails quoting the parser. */
-export function parseRequestJson(text: string): JsonValue {
+/**
+ * Parses a JSON argument (`what`: the request of `kled call`, the message of
+ * `kled publish`) before any network round trip; fails quoting the parser.
+ */
+export function parseRequestJson(text: string, what = "request"): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
-    throw usageError(`request ${JSON.stringify(abbreviate(text))} is not valid JSON: ${messageOf(error)}`);
+    throw usageError(`${what} ${JSON.stringify(abbreviate(text))} is not valid JSON: ${messageOf(error)}`);
   }
 }
 

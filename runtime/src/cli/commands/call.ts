@@ -4,7 +4,6 @@ import { Command } from "commander";
 import { codeName } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
 import { messageOf } from "../../errors/message-of.js";
-import { RandomSelector } from "../../selector/random.js";
 import { splitHostPort } from "../../service/advertise.js";
 import { invoke } from "../call/invoke.js";
 import { collect, parseMetadataFlags } from "../call/metadata-flags.js";
@@ -12,7 +11,7 @@ import { parseMethodRef } from "../call/method-ref.js";
 import { parseRequestJson, requestMessages } from "../call/request-json.js";
 import { resolveMethod } from "../call/resolve-method.js";
 import { CliError, usageError } from "../cli-error.js";
-import { createCliClient, findService, globalOptions, withRegistry, type GlobalOptions } from "../cli-options.js";
+import { createCliClient, globalOptions, nodeAddress } from "../cli-options.js";
 import { parseDuration } from "../duration.js";
 import { printJson, printJsonLine } from "../output/json.js";
 import { ReflectionClient } from "../reflection-client.js";
@@ -72,11 +71,6 @@ Examples:
         await client.close();
       }
     });
-}
-
-/** The address of one node of `service`, picked at random as a client would. */
-async function nodeAddress(globals: GlobalOptions, service: string): Promise<string> {
-  return withRegistry(globals, async (registry) => new RandomSelector().select(await findService(registry, service)).address);
 }
 
 function checkAddress(address: string): void {
