@@ -31,6 +31,8 @@ export interface ConsulEmulatorOptions {
   datacenter?: string;
   /** Consul's floor is 1 minute (the default here too); tests lower it to see reaping quickly. */
   deregisterCriticalMinMs?: number;
+  /** The port to listen on; default 0, any free one. */
+  port?: number;
 }
 
 /** Consul's default `wait` for blocking queries, and its maximum (api-docs/features/blocking). */
@@ -50,6 +52,7 @@ export class ConsulEmulator {
 
   private constructor(options: ConsulEmulatorOptions) {
     this.#options = options;
+    this.#port = options.port ?? 0;
     this.state = this.#freshState();
   }
 

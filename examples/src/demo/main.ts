@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bearerToken, Code, codeName, KledClient, KledError, MdnsRegistry, type Node } from "@kled/runtime";
+import { bearerToken, Code, codeName, KledClient, KledError, registryFromEnv, type Node } from "@kled/runtime";
 import { createAgentServiceClient } from "../gen/kled/agent/v1/agent_kled.js";
 import { Role, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
 import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
@@ -38,14 +38,16 @@ const TASK_TIMEOUT_MS = 30_000;
 /** How long a service gets to exit after SIGTERM before SIGKILL: its 10 s drain plus margin. */
 const STOP_TIMEOUT_MS = 15_000;
 
-// A service type of our own: the demo's processes see each other and nothing
-// else, even with other Kled processes (or another demo) on the host.
+// The registry is mDNS unless KLED_REGISTRY names another (consul://host:port).
+// On mDNS the demo uses a service type of its own: its processes see each
+// other and nothing else, even with other Kled processes on the host.
+const registrySpec = process.env["KLED_REGISTRY"]?.trim() || "mdns";
 const serviceType = `_kled-demo-${randomBytes(4).toString("hex")}._tcp`;
 const dataDir = mkdtempSync(join(tmpdir(), "kled-demo-"));
 const credentials = await demoCredentials();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
-  KLED_REGISTRY: "mdns",
+  KLED_REGISTRY: registrySpec,
   KLED_MDNS_SERVICE_TYPE: serviceType,
   KLED_ADDRESS: "127.0.0.1:0",
   KLED_LOG_LEVEL: process.env["KLED_LOG_LEVEL"] ?? "warn",
@@ -58,14 +60,16 @@ const agentEnv: NodeJS.ProcessEnv = {
 };
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-say(`starting 2 MCP tool services and the agent (mDNS service type ${serviceType})`);
+say(
+  `starting 2 MCP tool services and the agent (${registrySpec === "mdns" ? `mDNS service type ${serviceType}` : `registry ${registrySpec}`})`,
+);
 say("MCP requires a JWT (Ed25519 key generated for this run) and the tool-user role of the mcp-tools policy");
 const children = [
   new ServiceProcess("mcp-1", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("mcp-2", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("agent", script("../agent/main.ts"), agentEnv),
 ];
-const registry = new MdnsRegistry({ serviceType });
+const registry = registryFromEnv(env);
 const client = new KledClient({ registry, middleware: [bearerToken(credentials.operatorToken)] });
 
 const failures: string[] = [];
