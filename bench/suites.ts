@@ -5,9 +5,10 @@
  * one (the authorization overhead suite, for instance), write it in its own
  * folder and list it here; main.ts needs no change.
  */
+import { brokerSuite } from "./broker/suite.js";
 import { codegenSuite } from "./codegen/suite.js";
 import { peerSuite } from "./moleculer/suite.js";
 import { streamSuite, unarySuite } from "./rpc/suites.js";
 import type { Suite } from "./support/suite.js";
 
-export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite];
+export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite];

@@ -1,7 +1,10 @@
 // Broker benchmark: the Kled Redis broker against raw ioredis doing the same
 // work, measured in the same run against the same Redis.
 //
-//   node --conditions=kled:source --import tsx bench/broker/main.ts [--quick]
+//   node --conditions=kled:source --import tsx bench/broker/main.ts [--quick] [--emit-rounds]
+//
+// `npm run bench` runs it as its broker suite (bench/broker/suite.ts), with
+// --emit-rounds: the last line of output is then the per-round rates as JSON.
 //
 // publish: Kled `publish()` (message → protobuf → XADD with the same four
 //   fields, automatically pipelined) vs a raw ioredis pipeline of the same
@@ -28,6 +31,9 @@ import { defineTopic, RedisBroker } from "../../runtime/src/broker/index.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 
 const quick = process.argv.includes("--quick");
+const emitRounds = process.argv.includes("--emit-rounds");
+/** Per-round rates of each comparison, for `--emit-rounds`. */
+const rounds: Record<string, { raw: number[]; kled: number[] }> = {};
 const MESSAGES = quick ? 5_000 : 20_000;
 const ROUNDS = quick ? 3 : 9;
 const WINDOW = 1_000;
@@ -178,6 +184,7 @@ async function compare(
   }
   const [floorRate, rawRate, kledRate] = rates.map(median) as [number, number, number];
   const ratio = median(rates[2]!.map((kled, round) => kled / rates[1]![round]!));
+  rounds[name] = { raw: rates[1]!, kled: rates[2]! };
   const verdict = ratio >= TARGET ? "ok" : `BELOW TARGET ${TARGET}`;
   console.log(`${name}`);
   console.log(`  raw, protobuf per message ${format(rawRate)} msg/s`);
@@ -200,4 +207,5 @@ const results = [
 ];
 await broker.close();
 raw.disconnect();
+if (emitRounds) console.log(JSON.stringify(rounds));
 process.exitCode = results.every(Boolean) ? 0 : 1;
