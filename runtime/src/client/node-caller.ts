@@ -17,11 +17,16 @@ export function nodeCaller(resolve: Resolver, selector: Selector, connections: C
   const observing = selector.onCallStart !== undefined || selector.onCallEnd !== undefined;
   return {
     pick: (request, exclude) => targetNode(request, exclude, resolve, selector),
-    async send(node, request) {
+    send(node, request) {
       const run = () => transport(connections.get(node.address), request);
-      // A direct address was not the selector's choice; it has nothing to learn from it.
-      if (!observing || request.address !== undefined) return run();
-      return observed(selector, request.serviceName, node.id, run);
+      try {
+        // A direct address was not the selector's choice; it has nothing to learn from it.
+        if (!observing || request.address !== undefined) return run();
+        return observed(selector, request.serviceName, node.id, run);
+      } catch (error) {
+        // Not async, to save a promise per call; a throw still rejects.
+        return Promise.reject(error);
+      }
     },
   };
 }

@@ -120,14 +120,18 @@ function observe(call: Call, request: ClientRequest, ended: AbortController | un
   const cancel = () => call.cancel();
   const listening = canAbort(request.signal);
   if (listening) request.signal.addEventListener("abort", cancel, { once: true });
-  call.on("metadata", (header: grpc.Metadata) => request.onHeader?.(fromGrpcMetadata(header)));
-  call.on("status", (status: grpc.StatusObject) => {
-    if (listening) request.signal.removeEventListener("abort", cancel);
-    // A reason of our own: abort() without one builds a DOMException, stack
-    // trace included.
-    ended?.abort(CALL_ENDED);
-    request.onTrailer?.(fromGrpcMetadata(status.metadata));
-  });
+  const { onHeader, onTrailer } = request;
+  // Headers and trailers are converted only for a caller that wants them.
+  if (onHeader !== undefined) call.on("metadata", (header: grpc.Metadata) => onHeader(fromGrpcMetadata(header)));
+  if (listening || ended !== undefined || onTrailer !== undefined) {
+    call.on("status", (status: grpc.StatusObject) => {
+      if (listening) request.signal.removeEventListener("abort", cancel);
+      // A reason of our own: abort() without one builds a DOMException, stack
+      // trace included.
+      ended?.abort(CALL_ENDED);
+      onTrailer?.(fromGrpcMetadata(status.metadata));
+    });
+  }
   // Errors reach the caller through the callback or the iterator; this
   // listener keeps one emitted after the consumer left from crashing the process.
   (call as EventEmitter).on("error", () => undefined);

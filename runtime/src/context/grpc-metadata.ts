@@ -8,7 +8,9 @@ import { Metadata, type MetadataInit } from "./metadata.js";
 /** grpc-js metadata for the wire. */
 export function toGrpcMetadata(metadata: MetadataInit): GrpcMetadata {
   const grpc = new GrpcMetadata();
-  for (const [key, value] of new Metadata(metadata).entries()) {
+  // Our own metadata is valid already; only the other shapes need copying into one.
+  const source = metadata instanceof Metadata ? metadata : new Metadata(metadata);
+  for (const [key, value] of source.entries()) {
     grpc.add(key, typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
   return grpc;

@@ -9,26 +9,26 @@ import type { ClientMiddleware, ClientRequest, ClientResponse } from "../client/
 import { REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code, codeName } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
+import { abortReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware, ServerResponse } from "../server/middleware.js";
+import { ResponseStream } from "../server/response-stream.js";
 import type { LogLevel, Logger } from "./logger.js";
 
 /** Logs every served call with the call's own logger (method and request id included). */
 export function serverLogging(): ServerMiddleware {
-  return (next) => async (request) => {
+  return (next) => (request) => {
     const started = performance.now();
     const { context } = request;
     // A call the transport aborted reports why (deadline, cancel, shutdown).
     const log = (error: unknown) =>
-      write(context.logger, "call served", started, context.signal.aborted ? context.signal.reason : error, {
-        peer: context.peer,
-      });
-    return observe(next(request), log);
+      write(context.logger, "call served", started, abortReasonOf(context) ?? error, { peer: context.peer });
+    return observe(next, request, log);
   };
 }
 
 /** Logs every call made, with `logger`. */
 export function clientLogging(logger: Logger): ClientMiddleware {
-  return (next) => async (request: ClientRequest) => {
+  return (next) => (request: ClientRequest) => {
     const started = performance.now();
     const log = (error: unknown) =>
       write(logger, "call made", started, error, {
@@ -36,48 +36,105 @@ export function clientLogging(logger: Logger): ClientMiddleware {
         service: request.serviceName,
         requestId: request.metadata.get(REQUEST_ID_KEY),
       });
-    return observe(next(request), log);
+    return observe(next, request, log);
   };
 }
 
-/** Calls `done` once when the call is over: at once for unary responses, at the end of iteration for streams. */
-async function observe<R extends ServerResponse | ClientResponse>(response: Promise<R>, done: (error: unknown) => void): Promise<R> {
-  let result: R;
+/**
+ * `next(request)`, calling `done` once when the call is over: at once for
+ * unary responses, at the end of iteration for streams. A `next` that
+ * throws rejects, unlogged, as an async middleware would.
+ */
+function observe<Q, R extends ServerResponse | ClientResponse>(
+  next: (request: Q) => Promise<R>,
+  request: Q,
+  done: (error: unknown) => void,
+): Promise<R> {
+  let response: Promise<R>;
   try {
-    result = await response;
+    response = next(request);
   } catch (error) {
-    done(error);
-    throw error;
+    return Promise.reject(error);
   }
-  if (!result.stream) {
-    done(undefined);
-    return result;
-  }
-  return { ...result, messages: watchEnd(result.messages, done) };
+  return response.then(
+    (result) => {
+      if (!result.stream) {
+        done(undefined);
+        return result;
+      }
+      // A handler's stream takes the callback itself: no layer per message.
+      const messages = result.messages instanceof ResponseStream ? result.messages.withEnd(done) : watchEnd(result.messages, done);
+      return { ...result, messages };
+    },
+    (error: unknown) => {
+      done(error);
+      throw error;
+    },
+  );
 }
 
-async function* watchEnd(messages: AsyncIterable<Message>, done: (error: unknown) => void): AsyncGenerator<Message> {
-  let outcome: unknown = new KledError(Code.Canceled, "the consumer stopped reading the stream early");
-  try {
-    yield* messages;
-    outcome = undefined;
-  } catch (error) {
-    outcome = error;
-    throw error;
-  } finally {
+/**
+ * `messages`, calling `done` once when their iteration ends: with undefined
+ * when they ran out, with the error when they failed, with CANCELED when the
+ * consumer stopped early. An iterator object rather than an async generator:
+ * it costs a streamed message one callback instead of a generator step.
+ */
+function watchEnd(messages: AsyncIterable<Message>, done: (error: unknown) => void): AsyncIterable<Message> {
+  let inner: AsyncIterator<Message> | undefined;
+  let finished = false;
+  const finish = (outcome: unknown) => {
+    if (finished) return;
+    finished = true;
     done(outcome);
-  }
+  };
+  const ended: IteratorResult<Message> = { done: true, value: undefined };
+  const iterator: AsyncIterableIterator<Message> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next() {
+      if (finished) return Promise.resolve(ended);
+      inner ??= messages[Symbol.asyncIterator]();
+      return inner.next().then(
+        (result) => {
+          if (result.done === true) {
+            finish(undefined);
+            return ended;
+          }
+          return result;
+        },
+        (error: unknown) => {
+          finish(error);
+          throw error;
+        },
+      );
+    },
+    async return() {
+      // Like a generator not started yet: nothing to end, nothing to report.
+      if (finished || inner === undefined) {
+        finished = true;
+        return ended;
+      }
+      try {
+        await inner.return?.();
+      } finally {
+        finish(new KledError(Code.Canceled, "the consumer stopped reading the stream early"));
+      }
+      return ended;
+    },
+  };
+  return iterator;
 }
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unimplemented]);
 
 function write(logger: Logger, message: string, started: number, error: unknown, fields: Record<string, unknown>): void {
-  const code = error === undefined ? Code.Ok : KledError.from(error).code;
+  const failure = error === undefined ? undefined : KledError.from(error);
+  const code = failure === undefined ? Code.Ok : failure.code;
   const level: LogLevel = code === Code.Ok ? "info" : SERVER_FAULTS.has(code) ? "error" : "warn";
-  logger[level](message, {
+  const record: Record<string, unknown> = {
     ...fields,
     code: codeName(code),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
-    ...(error === undefined ? {} : { error: KledError.from(error).rawMessage }),
-  });
+  };
+  if (failure !== undefined) record["error"] = failure.rawMessage;
+  logger[level](message, record);
 }

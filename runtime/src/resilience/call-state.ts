@@ -38,9 +38,22 @@ export class CallState {
    * held back until this attempt is known to be the one the caller sees.
    */
   attemptRequest(exclude: ReadonlySet<string>): ClientRequest {
-    const delivery = new Delivery(this.request);
-    this.#delivery = delivery;
-    const base = { ...this.request, exclude, onHeader: delivery.onHeader, onTrailer: delivery.onTrailer };
+    const { onHeader, onTrailer } = this.request;
+    // A caller that wants neither gets no Delivery, and the transport then
+    // converts no header or trailer.
+    let base: ClientRequest;
+    if (onHeader === undefined && onTrailer === undefined) {
+      base = { ...this.request, exclude };
+    } else {
+      const delivery = new Delivery(this.request);
+      this.#delivery = delivery;
+      base = {
+        ...this.request,
+        exclude,
+        onHeader: onHeader === undefined ? undefined : delivery.onHeader,
+        onTrailer: onTrailer === undefined ? undefined : delivery.onTrailer,
+      };
+    }
     if (!base.stream) return base;
     if (this.replay === undefined) throw new Error("internal: a streaming request without its replay");
     return { ...base, messages: this.replay.reader() };

@@ -49,6 +49,9 @@ export interface SkippedNodes {
   readonly nextProbeAt: number | undefined;
 }
 
+/** No node skipped: shared, since most services have no open circuit. */
+export const NONE_SKIPPED: SkippedNodes = { ids: new Set(), nextProbeAt: undefined };
+
 export class NodeBreakers {
   readonly #services = new Map<string, Map<string, Entry>>();
 
@@ -77,10 +80,12 @@ export class NodeBreakers {
    * calls would wait for the probe), an isolated one.
    */
   skipped(service: string): SkippedNodes {
+    const nodes = this.#services.get(service);
+    if (nodes === undefined) return NONE_SKIPPED;
     const ids = new Set<string>();
     let nextProbeAt: number | undefined;
     const now = this.now();
-    for (const [node, entry] of this.#services.get(service) ?? []) {
+    for (const [node, entry] of nodes) {
       switch (entry.policy.state) {
         case CircuitState.Closed:
           break;

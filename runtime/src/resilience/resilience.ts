@@ -3,9 +3,9 @@
  *
  *   deadline → retry → circuit breaker (per node) → bulkhead (per service) → transport
  *
- * - deadline: the call's deadline bounds every attempt together (cockatiel
- *   cooperative `timeout`): no attempt starts after it, each attempt is sent
- *   with the time that is left, and no backoff outlasts it.
+ * - deadline: the call's deadline bounds every attempt together: no attempt
+ *   starts after it (#attempt checks), each attempt is sent with the time
+ *   that is left (grpc-js enforces it), and no backoff outlasts it (retry.ts).
  * - retry: exponential backoff with decorrelated jitter (retry.ts), only for
  *   retryable failures (classify.ts); every attempt goes to a node not tried
  *   yet in this call; when every node has been tried once, a new round may
@@ -19,7 +19,7 @@
  * {@link NodeCaller} that the client provides, so the policies know which
  * node each attempt went to without depending on the selector.
  */
-import { TimeoutStrategy, isBrokenCircuitError, timeout, wrap } from "cockatiel";
+import { isBrokenCircuitError } from "cockatiel";
 import type { ClientRequest, ClientResponse } from "../client/middleware.js";
 import { canAbort } from "../client/call-setup.js";
 import { callError } from "../client/status.js";
@@ -33,7 +33,7 @@ import { ServiceBulkheads } from "./bulkheads.js";
 import { ResilienceEvents } from "./events.js";
 import { untilFirstMessage } from "./first-message.js";
 import { loadResilienceConfig } from "./load-config.js";
-import { NodeBreakers, type CircuitStateName, type SkippedNodes } from "./node-breakers.js";
+import { NONE_SKIPPED, NodeBreakers, type CircuitStateName, type SkippedNodes } from "./node-breakers.js";
 import { configuredTimeoutMs, resolvePolicy, type CallPolicy } from "./policy.js";
 import { callRetryPolicy } from "./retry.js";
 import { validateResilienceConfig } from "./validate-config.js";
@@ -98,6 +98,31 @@ export class Resilience {
   /** Runs `request` through the policies; rejects with a KledError. */
   async execute(request: ClientRequest, caller: NodeCaller): Promise<ClientResponse> {
     const call = new CallState(request, this.policy(request.serviceName, request.method.name));
+    try {
+      const response = await untilAborted(this.#run(call, caller), request);
+      call.settle(undefined);
+      return response;
+    } catch (reason) {
+      const error = KledError.from(reason);
+      call.settle(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The first attempt runs on its own; most calls end there, and a retry
+   * policy (backoff, listeners) would be built for nothing. After a failure
+   * the retry policy takes over, its first run handing it that failure.
+   */
+  async #run(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
+    let first: unknown;
+    try {
+      return await this.#attempt(call, caller);
+    } catch (reason) {
+      if (!call.policy.retry.enabled || call.policy.retry.maxAttempts <= 1) throw reason;
+      first = reason;
+    }
+    const { request } = call;
     const retry = callRetryPolicy(call.policy.retry, call.deadline, (error) => this.#shouldRetry(call, error));
     retry.onRetry((event) => {
       if (!("error" in event)) return;
@@ -111,28 +136,13 @@ export class Resilience {
         error: call.lastError,
       });
     });
-    const policies =
-      call.deadline === undefined
-        ? retry
-        : wrap(
-            // abortOnReturn off: the attempts do not read the policy's signal,
-            // and aborting it on every return builds a DOMException per call.
-            timeout(Math.max(1, call.deadline - Date.now()), { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }),
-            retry,
-          );
-    try {
-      const response = await untilAborted(
-        // cockatiel listens to the signal it is given; one that cannot abort needs no listener.
-        policies.execute(() => this.#attempt(call, caller), canAbort(request.signal) ? request.signal : undefined),
-        request,
-      );
-      call.settle(undefined);
-      return response;
-    } catch (reason) {
-      const error = KledError.from(reason);
-      call.settle(error);
-      throw error;
-    }
+    let replayed = false;
+    // cockatiel listens to the signal it is given; one that cannot abort needs no listener.
+    return retry.execute(() => {
+      if (replayed) return this.#attempt(call, caller);
+      replayed = true;
+      throw first;
+    }, canAbort(request.signal) ? request.signal : undefined);
   }
 
   async #attempt(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
@@ -149,16 +159,15 @@ export class Resilience {
       );
     }
     call.attempts++;
-    const skipped: SkippedNodes = policy.breaker.enabled
-      ? this.#breakers.skipped(request.serviceName)
-      : { ids: new Set(), nextProbeAt: undefined };
+    const skipped: SkippedNodes = policy.breaker.enabled ? this.#breakers.skipped(request.serviceName) : NONE_SKIPPED;
     const { node, exclude } = await this.#pick(call, caller, skipped);
     call.tried.add(node.id);
     call.node = node.id;
     const attempt = call.attemptRequest(exclude);
     const single = request.method.kind === "unary" || request.method.kind === "client_streaming";
     const send = async () => {
-      const response = await untilFirstMessage(await caller.send(node, attempt));
+      const sent = await caller.send(node, attempt);
+      const response = sent.stream ? await untilFirstMessage(sent) : sent;
       call.answered();
       return response;
     };
@@ -203,8 +212,9 @@ export class Resilience {
     skipped: SkippedNodes,
   ): Promise<{ node: NodeTarget; exclude: ReadonlySet<string> }> {
     const { request } = call;
-    const base = new Set([...request.exclude, ...skipped.ids]);
-    const fresh = new Set([...base, ...call.tried]);
+    // Most calls exclude nothing: share the empty sets rather than copy them.
+    const base = skipped.ids.size === 0 ? request.exclude : union(request.exclude, skipped.ids);
+    const fresh = call.tried.size === 0 ? base : union(base, call.tried);
     let failure: KledError;
     try {
       return { node: await caller.pick(request, fresh), exclude: fresh };
@@ -240,6 +250,11 @@ export class Resilience {
   }
 }
 
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (a.size === 0) return b;
+  return new Set([...a, ...b]);
+}
+
 /**
  * `run`, or CANCELED as soon as the caller's signal aborts: cockatiel's
  * backoff waits cannot be interrupted, and the caller must not wait them
@@ -247,6 +262,8 @@ export class Resilience {
  */
 function untilAborted(run: Promise<ClientResponse>, request: ClientRequest): Promise<ClientResponse> {
   const { signal } = request;
+  // A signal that cannot abort never leaves anything behind.
+  if (!canAbort(signal)) return run;
   // A stream that starts after the caller left is ended here, or its call
   // and its in-flight count would linger.
   run.then(
@@ -256,7 +273,6 @@ function untilAborted(run: Promise<ClientResponse>, request: ClientRequest): Pro
     () => undefined,
   );
   if (signal.aborted) return Promise.reject(callError(undefined, request));
-  if (!canAbort(signal)) return run;
   return new Promise((resolve, reject) => {
     const abort = () => reject(callError(undefined, request));
     signal.addEventListener("abort", abort, { once: true });

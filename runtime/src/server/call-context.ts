@@ -3,68 +3,86 @@ import type { ServerContext } from "../context/handler-context.js";
 import type { Identity } from "../context/identity.js";
 import { Metadata, type MetadataValue, type ReadonlyMetadata } from "../context/metadata.js";
 import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
-import { Code } from "../errors/code.js";
-import { KledError } from "../errors/kled-error.js";
+import type { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 
 /** What the server knows when a call arrives. */
 export interface CallContextInit {
   readonly method: MethodDefinition;
   readonly service: ServiceDefinition;
-  readonly metadata: ReadonlyMetadata;
+  /** Request metadata, converted on first read: most calls never read it. */
+  readonly metadata: () => ReadonlyMetadata;
   readonly deadline: Date | undefined;
   readonly peer: string;
   /** The verified client certificate of an mTLS connection. */
   readonly peerCertificate: PeerCertificate | undefined;
   readonly requestId: string;
-  readonly logger: Logger;
+  /** The server's logger; the call's own is its child, made on first use. */
+  readonly parentLogger: Logger;
 }
 
 /**
  * The server's context of one call. It also holds the response headers and
  * trailers until the transport sends them. Internal.
+ *
+ * The deadline needs no timer of ours: grpc-js ends the call with
+ * DEADLINE_EXCEEDED at the deadline and reports it as a cancellation, which
+ * the transport turns into {@link abort}.
  */
 export class CallContext implements ServerContext {
   readonly method: MethodDefinition;
   readonly service: ServiceDefinition;
-  readonly metadata: ReadonlyMetadata;
   readonly deadline: Date | undefined;
   readonly peer: string;
   readonly peerCertificate: PeerCertificate | undefined;
   readonly requestId: string;
-  readonly logger: Logger;
   identity: Identity | undefined = undefined;
   /** Response headers set so far. */
   readonly header = new Metadata();
   /** Response trailers set so far. */
   readonly trailer = new Metadata();
-  readonly #controller = new AbortController();
+  /** The metadata, or until first read, how to convert it. */
+  #metadata: ReadonlyMetadata | (() => ReadonlyMetadata);
+  #parentLogger: Logger;
+  #logger: Logger | undefined;
+  // The controller is made when the signal is first read; until then an
+  // abort only records its reason.
+  #controller: AbortController | undefined;
+  #abortReason: KledError | undefined;
   #headerSent = false;
   #ended = false;
-  #deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(init: CallContextInit) {
     this.method = init.method;
     this.service = init.service;
-    this.metadata = init.metadata;
+    this.#metadata = init.metadata;
     this.deadline = init.deadline;
     this.peer = init.peer;
     this.peerCertificate = init.peerCertificate;
     this.requestId = init.requestId;
-    this.logger = init.logger;
-    if (init.deadline !== undefined) {
-      // Our own timer, so that the signal aborts at the deadline whether or
-      // not the transport reports the expiry as a cancellation.
-      this.#deadlineTimer = setTimeout(
-        () => this.abort(new KledError(Code.DeadlineExceeded, `deadline of ${this.method.path} exceeded`)),
-        Math.max(0, init.deadline.getTime() - Date.now()),
-      );
-      this.#deadlineTimer.unref();
-    }
+    this.#parentLogger = init.parentLogger;
+  }
+
+  get metadata(): ReadonlyMetadata {
+    if (typeof this.#metadata === "function") this.#metadata = this.#metadata();
+    return this.#metadata;
+  }
+
+  get logger(): Logger {
+    return (this.#logger ??= this.#parentLogger.child({ method: this.method.path, requestId: this.requestId }));
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
     return this.#controller.signal;
+  }
+
+  /** Why the call was aborted, or undefined while it was not; reads without making the signal. */
+  get abortReason(): KledError | undefined {
+    return this.#abortReason;
   }
 
   setHeader(key: string, value: MetadataValue): void {
@@ -86,7 +104,9 @@ export class CallContext implements ServerContext {
    * after a successful response).
    */
   abort(reason: KledError): void {
-    if (!this.#ended && !this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#ended || this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 
   /** The headers to send now, or undefined when they were sent already. */
@@ -96,9 +116,17 @@ export class CallContext implements ServerContext {
     return this.header;
   }
 
-  /** Marks the call over and releases the deadline timer. */
+  /** Marks the call over: later aborts are ignored. */
   end(): void {
     this.#ended = true;
-    clearTimeout(this.#deadlineTimer);
   }
+}
+
+/**
+ * Why `context`'s call was aborted, or undefined: for a server's own
+ * context without making its signal.
+ */
+export function abortReasonOf(context: ServerContext): unknown {
+  if (context instanceof CallContext) return context.abortReason;
+  return context.signal.aborted ? context.signal.reason : undefined;
 }

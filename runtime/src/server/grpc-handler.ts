@@ -19,6 +19,7 @@ import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metadata } from "../context/metadata.js";
 import { CallContext } from "./call-context.js";
+import { ResponseStream } from "./response-stream.js";
 import type { InFlightCalls } from "./in-flight.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
 import { errorStatus, type ErrorStatus } from "./status.js";
@@ -95,7 +96,7 @@ async function serve(
   // that client calls made by the handler inherit it.
   await runWithContext(context, async () => {
     try {
-      const codec = codecOf(binding.codecs, context);
+      const codec = codecOf(binding.codecs, call, context);
       const request: ServerRequest = {
         ...readRequest(codec, context),
         method: binding.method,
@@ -119,20 +120,24 @@ async function serve(
 }
 
 function newContext(binding: MethodBinding, call: AnyCall): CallContext {
-  const metadata = fromGrpcMetadata(call.metadata);
-  const requestId = metadata.get(REQUEST_ID_KEY) ?? newRequestId();
   const deadline = call.getDeadline();
   return new CallContext({
     method: binding.method,
     service: binding.service,
-    metadata,
+    metadata: () => fromGrpcMetadata(call.metadata),
     deadline: deadline === Infinity ? undefined : new Date(deadline),
     peer: call.getPeer(),
     // grpc-js reports the certificate only when the handshake verified it.
     peerCertificate: call.getAuthContext().sslPeerCertificate,
-    requestId,
-    logger: binding.logger.child({ method: binding.method.path, requestId }),
+    requestId: textHeader(call.metadata, REQUEST_ID_KEY) ?? newRequestId(),
+    parentLogger: binding.logger,
   });
+}
+
+/** The first value of a text header, read from grpc-js's metadata without converting all of it. */
+function textHeader(metadata: grpc.Metadata | undefined, key: string): string | undefined {
+  const value = metadata?.get(key)[0];
+  return typeof value === "string" ? value : undefined;
 }
 
 /**
@@ -155,12 +160,12 @@ function cancelReason(context: CallContext): KledError {
  * are not logged as handler bugs.
  */
 function afterAbort(context: CallContext, error: unknown): unknown {
-  if (!context.signal.aborted || error instanceof KledError) return error;
-  return context.signal.reason;
+  if (context.abortReason === undefined || error instanceof KledError) return error;
+  return context.abortReason;
 }
 
-function codecOf(codecs: Codecs, context: CallContext): Codec {
-  const name = context.metadata.get(CODEC_METADATA_KEY) ?? DEFAULT_CODEC_NAME;
+function codecOf(codecs: Codecs, call: AnyCall, context: CallContext): Codec {
+  const name = textHeader(call.metadata, CODEC_METADATA_KEY) ?? DEFAULT_CODEC_NAME;
   const codec = codecs.byName(name);
   if (codec === undefined) {
     throw new KledError(
@@ -195,7 +200,7 @@ async function* decodeStream(
     // Cancellation is racy: a Node client that cancels a client-streaming
     // call half-closes before it resets the stream, so the request stream may
     // end normally and the cancellation arrive after the handler answered.
-    if (context.signal.aborted) throw context.signal.reason;
+    if (context.abortReason !== undefined) throw context.abortReason;
   } catch (error) {
     throw afterAbort(context, error);
   }
@@ -233,14 +238,21 @@ function streamResponder(
       if (!response.stream) {
         throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a stream method with one message`);
       }
-      for await (const message of response.messages) {
-        if (context.signal.aborted) break;
+      const send = (message: Message): Promise<void> | undefined => {
         sendHeader(call, context);
-        if (!call.write(toBuffer(codec.encode(binding.method.output, message)))) {
-          await once(call, "drain", { signal: context.signal });
+        if (call.write(toBuffer(codec.encode(binding.method.output, message)))) return undefined;
+        return once(call, "drain", { signal: context.signal }).then(() => undefined);
+      };
+      const stopped = () => context.abortReason !== undefined;
+      if (response.messages instanceof ResponseStream) {
+        await response.messages.pump(send, stopped);
+      } else {
+        for await (const message of response.messages) {
+          if (stopped()) break;
+          await send(message);
         }
       }
-      if (context.signal.aborted) throw context.signal.reason;
+      if (context.abortReason !== undefined) throw context.abortReason;
       sendHeader(call, context);
       call.end(toGrpcMetadata(context.trailer));
     },

@@ -3,6 +3,7 @@ import type { MethodDefinition, ServiceDefinition } from "../definition/service-
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import type { ServerNext, ServerRequest } from "./middleware.js";
+import { ResponseStream } from "./response-stream.js";
 
 type HandlerMethod = (input: unknown, context: unknown) => unknown;
 
@@ -41,14 +42,20 @@ export function handlerStep(method: MethodDefinition, fn: HandlerMethod): Server
   };
 }
 
-async function* toMessages(method: MethodDefinition, output: unknown): AsyncGenerator<Message> {
-  if (!isAsyncIterable(output)) {
-    throw new KledError(
-      Code.Internal,
-      `handler of ${method.path} returned ${typeof output}, not an AsyncIterable; make it an async generator`,
-    );
-  }
-  for await (const value of output) yield toMessage(method, method.output, value);
+/** The handler's stream; it checks `output` when iteration starts, as an async generator would. */
+function toMessages(method: MethodDefinition, output: unknown): ResponseStream {
+  return new ResponseStream(
+    () => {
+      if (!isAsyncIterable(output)) {
+        throw new KledError(
+          Code.Internal,
+          `handler of ${method.path} returned ${typeof output}, not an AsyncIterable; make it an async generator`,
+        );
+      }
+      return output;
+    },
+    (value) => toMessage(method, method.output, value),
+  );
 }
 
 /** Handlers may return init shapes; the wire needs messages of the right type. */
