@@ -1,9 +1,8 @@
-import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ClientMiddleware } from "../client/middleware.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
 import type { ResilienceEvents } from "../resilience/events.js";
 import { consumePoint } from "./consume.js";
-import { createLimiter, type RateLimit, type RateLimitStore } from "./limiter.js";
+import { limitersByName, type RateLimit, type RateLimitStore } from "./limiter.js";
 import { rateLimitedError } from "./rejection.js";
 
 /** Options of {@link clientRateLimit}. */
@@ -26,17 +25,8 @@ export interface ClientRateLimitOptions extends RateLimitStore {
  * it sits outside the resilience policies, so it is never retried.
  */
 export function clientRateLimit(options: ClientRateLimitOptions): ClientMiddleware {
-  const limiters = new Map<string, RateLimiterAbstract | undefined>();
+  const limiterOf = limitersByName(options.limit, options.services, (service) => `client:${service}`, options);
   const logger = options.logger ?? silentLogger;
-  const limiterOf = (service: string): RateLimiterAbstract | undefined => {
-    if (limiters.has(service)) return limiters.get(service);
-    const own = options.services?.[service];
-    const limit = own === false ? undefined : (own ?? options.limit);
-    const limiter = limit === undefined ? undefined : createLimiter(limit, `client:${service}`, options);
-    limiters.set(service, limiter);
-    return limiter;
-  };
-  for (const service of Object.keys(options.services ?? {})) limiterOf(service);
 
   return (next) => async (request) => {
     const limiter = limiterOf(request.serviceName);

@@ -61,3 +61,28 @@ function checkLimit(limit: RateLimit, name: string): void {
     throw new Error(`rate limit "${name}": durationSec ${limit.durationSec} is invalid; use a whole number of seconds, at least 1`);
   }
 }
+
+/**
+ * Limiters by name (a service or a method), made on first use and kept: the
+ * name's own budget from `budgets`, none when it is `false`, else `fallback`.
+ * The names `budgets` lists are made at once, so that a wrong budget fails at
+ * start-up rather than on the first call.
+ */
+export function limitersByName(
+  fallback: RateLimit | undefined,
+  budgets: Readonly<Record<string, RateLimit | false>> | undefined,
+  limiterName: (name: string) => string,
+  store: RateLimitStore,
+): (name: string) => RateLimiterAbstract | undefined {
+  const limiters = new Map<string, RateLimiterAbstract | undefined>();
+  const limiterOf = (name: string): RateLimiterAbstract | undefined => {
+    if (limiters.has(name)) return limiters.get(name);
+    const own = budgets?.[name];
+    const limit = own === false ? undefined : (own ?? fallback);
+    const limiter = limit === undefined ? undefined : createLimiter(limit, limiterName(name), store);
+    limiters.set(name, limiter);
+    return limiter;
+  };
+  for (const name of Object.keys(budgets ?? {})) limiterOf(name);
+  return limiterOf;
+}

@@ -1,10 +1,9 @@
-import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { HandlerContext } from "../context/handler-context.js";
 import type { ResilienceEvents } from "../resilience/events.js";
 import type { ServerMiddleware } from "../server/middleware.js";
 import { callerKey } from "./caller-key.js";
 import { consumePoint } from "./consume.js";
-import { createLimiter, type RateLimit, type RateLimitStore } from "./limiter.js";
+import { limitersByName, type RateLimit, type RateLimitStore } from "./limiter.js";
 import { rateLimitedError } from "./rejection.js";
 
 /** Options of {@link serverRateLimit}. */
@@ -27,18 +26,8 @@ export interface ServerRateLimitOptions extends RateLimitStore {
  * Put it after an auth middleware so that the verified identity is known.
  */
 export function serverRateLimit(options: ServerRateLimitOptions): ServerMiddleware {
-  const limiters = new Map<string, RateLimiterAbstract | undefined>();
+  const limiterOf = limitersByName(options.limit, options.methods, (path) => path, options);
   const keyOf = options.callerKey ?? callerKey;
-  const limiterOf = (path: string): RateLimiterAbstract | undefined => {
-    if (limiters.has(path)) return limiters.get(path);
-    const own = options.methods?.[path];
-    const limit = own === false ? undefined : (own ?? options.limit);
-    const limiter = limit === undefined ? undefined : createLimiter(limit, path, options);
-    limiters.set(path, limiter);
-    return limiter;
-  };
-  // Fail at start-up, not on the first call, when a configured budget is wrong.
-  for (const path of Object.keys(options.methods ?? {})) limiterOf(path);
 
   return (next) => async (request) => {
     const path = request.method.path;
