@@ -1,4 +1,5 @@
 import { networkInterfaces } from "node:os";
+import { parseHostPort } from "../registry/host-port.js";
 
 /**
  * The address other processes should dial for a server bound to `bound`.
@@ -8,7 +9,7 @@ import { networkInterfaces } from "node:os";
  */
 export function advertisedAddress(bound: string): string {
   const { host, port } = splitHostPort(bound);
-  if (host !== "0.0.0.0" && host !== "::" && host !== "[::]") return bound;
+  if (host !== "0.0.0.0" && host !== "::") return bound;
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {
       if (address.family === "IPv4" && !address.internal) return `${address.address}:${port}`;
@@ -17,12 +18,14 @@ export function advertisedAddress(bound: string): string {
   return `127.0.0.1:${port}`;
 }
 
-/** Splits `host:port` and `[v6]:port`; throws naming the value when there is no port. */
+/**
+ * Host (without brackets) and port of `host:port` or `[v6]:port`; throws
+ * naming the value when it is neither.
+ */
 export function splitHostPort(address: string): { host: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+|):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[2]);
-  if (match === null || !Number.isInteger(port) || port > 65_535) {
+  const parsed = parseHostPort(address);
+  if (parsed === undefined) {
     throw new Error(`address ${JSON.stringify(address)}: expected "host:port", e.g. "127.0.0.1:50051"`);
   }
-  return { host: match[1] ?? "", port };
+  return parsed;
 }

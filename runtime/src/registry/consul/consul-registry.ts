@@ -3,7 +3,7 @@ import { mergeByVersion, resolveTtl, splitNodes, validateRecord } from "../recor
 import type { RegisterOptions, Registry, ServiceRecord, Watcher, WatchOptions } from "../registry.js";
 import { AgentApi, AgentResponseError, type AgentServiceRegistration, type HealthServiceEntry } from "./agent-api.js";
 import { watchConsul } from "./consul-watch.js";
-import { joinHostPort, splitHostPort } from "./host-port.js";
+import { joinHostPort, parseHostPort } from "../host-port.js";
 import { type ConsulRegistryOptions, type ResolvedConsulOptions, resolveConsulOptions } from "./options.js";
 import { decodeNodeMeta, encodeNodeMeta } from "./service-meta.js";
 
@@ -176,7 +176,7 @@ export class ConsulRegistry implements Registry {
     const node = record.nodes[0];
     if (!node) throw new Error(`registry "consul": internal: record of "${record.name}" has no node`);
     const what = `service "${record.name}" node "${node.id}"`;
-    const hostPort = splitHostPort(node.address);
+    const hostPort = parseHostPort(node.address);
     if (!hostPort) {
       throw new Error(
         `registry "consul": ${what} has address "${node.address}", which is not host:port; register "host:port" (IPv6 in brackets) so that Consul gets an Address and a Port`,

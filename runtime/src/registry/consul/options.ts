@@ -1,5 +1,5 @@
 import { resolveTtl } from "../record.js";
-import { splitHostPort } from "./host-port.js";
+import { parseHostPort } from "../host-port.js";
 
 /** Options of {@link ConsulRegistry}; every one has a default that works with a local agent. */
 export interface ConsulRegistryOptions {
@@ -71,7 +71,7 @@ export interface ResolvedConsulOptions {
 /** Fills in defaults and rejects values that cannot work, naming them. */
 export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedConsulOptions {
   const address = options.address ?? DEFAULT_CONSUL_ADDRESS;
-  const parsed = splitHostPort(address);
+  const parsed = parseHostPort(address);
   if (parsed === undefined) {
     throw new Error(
       `registry "consul": address "${address}" is invalid; use host:port (IPv6 in brackets), e.g. "${DEFAULT_CONSUL_ADDRESS}"`,

@@ -14,6 +14,7 @@ import { isIP } from "node:net";
 import type mdns from "multicast-dns";
 import type { ServiceRecord } from "../registry.js";
 import { decodeTxt, encodeTxt, type NodePayload } from "./txt-payload.js";
+import { parseHostPort } from "../host-port.js";
 
 /** A resource record as multicast-dns sends and receives it. */
 export type Answer = NonNullable<mdns.ResponsePacket["answers"]>[number];
@@ -49,14 +50,6 @@ export function instanceName(names: MdnsNames, record: ServiceRecord): string {
   return `${slug === "" ? "node" : slug}-${hash.slice(0, 16)}.${names.service}`;
 }
 
-/** Host and port of a `"host:port"` or `"[v6]:port"` address; undefined when it is neither. */
-export function parseAddress(address: string): { host: string; port: number } | undefined {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:[\]]+):(\d+)$/.exec(address);
-  const host = match?.[1];
-  const port = Number(match?.[2]);
-  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
-  return { host, port };
-}
 
 /**
  * The records announcing a node for `ttlSeconds` (0: the goodbye that tells
@@ -64,7 +57,7 @@ export function parseAddress(address: string): { host: string; port: number } | 
  */
 export function nodeAnswers(names: MdnsNames, payload: NodePayload, ttlSeconds: number): Answer[] {
   const node = payload.record.nodes[0];
-  const address = node && parseAddress(node.address);
+  const address = node && parseHostPort(node.address);
   if (!address) {
     throw new Error(
       `registry "mdns": node address "${node?.address ?? ""}" of service "${payload.record.name}" is not "host:port"; advertise a reachable host and port`,

@@ -1,7 +1,10 @@
-/** `"host:port"` addresses, as Kled nodes and the agent option write them (IPv6 hosts in brackets). Internal. */
+/**
+ * `"host:port"` addresses, as nodes are registered and agents are named
+ * (IPv6 hosts in brackets). The one parser of them in the runtime.
+ */
 
 /** Host (without brackets) and port of `address`, or undefined when it is not host:port with a port in 1–65535. */
-export function splitHostPort(address: string): { host: string; port: number } | undefined {
+export function parseHostPort(address: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(address);
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
@@ -9,7 +12,7 @@ export function splitHostPort(address: string): { host: string; port: number } |
   return { host, port };
 }
 
-/** The inverse of {@link splitHostPort}. */
+/** The inverse of {@link parseHostPort}. */
 export function joinHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
