@@ -27,7 +27,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Redis } from "ioredis";
 import { TaskEventSchema, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
-import { defineTopic, RedisBroker } from "../../runtime/src/broker/index.js";
+import { DEFAULT_REDIS_URL, defineTopic, RedisBroker, REDIS_URL_ENV } from "../../runtime/src/broker/index.js";
+import { median } from "../support/stats.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 
 const quick = process.argv.includes("--quick");
@@ -40,7 +41,7 @@ const WINDOW = 1_000;
 const BATCH = 100;
 const MAX_LEN = 1_000_000;
 const TARGET = 0.85;
-const url = process.env["KLED_REDIS_URL"]?.trim() || "redis://127.0.0.1:6379";
+const url = process.env[REDIS_URL_ENV]?.trim() || DEFAULT_REDIS_URL;
 
 const event = create(TaskEventSchema, {
   taskId: "task-0b7c2d4e-8f1a-4c3b-9d2e-5a6f7b8c9d0e",
@@ -153,12 +154,6 @@ async function kledConsume(broker: RedisBroker): Promise<number> {
   if (Number(pending) !== 0) throw new Error(`${pending} messages left unacknowledged`);
   await raw.del(key);
   return (MESSAGES / elapsed) * 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**
