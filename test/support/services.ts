@@ -97,7 +97,8 @@ export function requirePostgres(env: NodeJS.ProcessEnv = process.env): Promise<S
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** `promise`, or a rejection with `message` once `ms` have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);

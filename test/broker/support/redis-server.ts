@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pingRedis } from "../../support/services.js";
+import { pingRedis, withTimeout } from "../../support/services.js";
 
 /** How long a redis-server gets to start answering, or to exit after SHUTDOWN. */
 const SERVER_TIMEOUT_MS = 10_000;
@@ -111,14 +111,3 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

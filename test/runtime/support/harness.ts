@@ -8,6 +8,7 @@ import {
 } from "@kled/runtime";
 import { createEchoServiceClient, registerEchoServiceHandler, type EchoServiceClient } from "../../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "./echo-handler.js";
+import { waitUntil } from "../../registry/wait.js";
 
 /** A served echo service, a registry that knows it, and a client bound to both. */
 export interface Harness {
@@ -63,9 +64,5 @@ export async function* streamOf<T>(items: readonly T[], pauseMs = 0): AsyncGener
 
 /** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
 export async function eventually(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitUntil("condition", predicate, timeoutMs, 5);
 }
