@@ -18,9 +18,11 @@ import type { RegisterHandlerOptions, Server } from "./server.js";
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1:0";
 
 /**
- * How long {@link KledServer.shutdown} waits for in-flight calls by default,
- * in milliseconds, before aborting them: long enough for ordinary unary
- * calls, short enough for a container's stop timeout (often 30 s).
+ * How long {@link KledServer.shutdown} (and so a stopping Service) waits for
+ * in-flight calls by default, in milliseconds, before aborting them: long
+ * enough for ordinary unary calls, and it fits inside the 30 s that
+ * Kubernetes and systemd give a process between SIGTERM and SIGKILL, with
+ * room to close.
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 

@@ -13,12 +13,6 @@ export const DEFAULT_SERVICE_VERSION = "latest";
 /** Where a service listens when neither the option nor `KLED_ADDRESS` says: loopback, any free port. */
 export const DEFAULT_SERVICE_ADDRESS = "127.0.0.1:0";
 
-/**
- * How long, in milliseconds, a stopping service waits for in-flight calls
- * before aborting them. Ten seconds fits inside the 30 s that Kubernetes and
- * systemd give a process between SIGTERM and SIGKILL, with room to close.
- */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Options of {@link Service}. Every field but `name` has a documented default. */
 export interface ServiceOptions {
@@ -46,7 +40,7 @@ export interface ServiceOptions {
   registerTtlMs?: number;
   /** Re-registration interval in ms; must be below the TTL. Default `DEFAULT_REGISTER_INTERVAL_MS`. */
   registerIntervalMs?: number;
-  /** Default {@link DEFAULT_SHUTDOWN_GRACE_MS}. */
+  /** Default: the server's `DEFAULT_SHUTDOWN_GRACE_MS` (10 s). */
   shutdownGraceMs?: number;
   /** Server middleware, first outermost; a logging middleware is added outside them unless `logCalls` is false. */
   middleware?: readonly ServerMiddleware[];

@@ -24,7 +24,6 @@ import { endpointsOf } from "./endpoints.js";
 import {
   DEFAULT_SERVICE_ADDRESS,
   DEFAULT_SERVICE_VERSION,
-  DEFAULT_SHUTDOWN_GRACE_MS,
   type ServiceOptions,
 } from "./options.js";
 import { waitForStopSignal } from "./signals.js";
@@ -227,7 +226,7 @@ export class Service {
       }
     }
     const started = Date.now();
-    await this.server.shutdown(this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+    await this.server.shutdown(this.options.shutdownGraceMs);
     await this.client.close();
     this.stopLoggingResilience?.();
     await this.cache.close();
