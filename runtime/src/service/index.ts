@@ -1,6 +1,5 @@
 export { Service } from "./service.js";
 export {
-  DEFAULT_SERVICE_ADDRESS,
   DEFAULT_SERVICE_VERSION,
   type ServiceOptions,
 } from "./options.js";

@@ -10,9 +10,6 @@ import type { ServerCredentialsOptions } from "../server/credentials.js";
 /** Version registered when none is given. */
 export const DEFAULT_SERVICE_VERSION = "latest";
 
-/** Where a service listens when neither the option nor `KLED_ADDRESS` says: loopback, any free port. */
-export const DEFAULT_SERVICE_ADDRESS = "127.0.0.1:0";
-
 
 /** Options of {@link Service}. Every field but `name` has a documented default. */
 export interface ServiceOptions {
@@ -25,8 +22,8 @@ export interface ServiceOptions {
   /** Registered with this node only, e.g. `{ zone: "eu-1" }`. */
   nodeMetadata?: Record<string, string>;
   /**
-   * `host:port` to listen on. Default: `KLED_ADDRESS`, else
-   * {@link DEFAULT_SERVICE_ADDRESS}.
+   * `host:port` to listen on. Default: `KLED_ADDRESS`, else the server's
+   * `DEFAULT_LISTEN_ADDRESS` (loopback, any free port).
    */
   address?: string;
   /**

@@ -22,7 +22,6 @@ import type { Server } from "../server/server.js";
 import { advertisedAddress } from "./advertise.js";
 import { endpointsOf } from "./endpoints.js";
 import {
-  DEFAULT_SERVICE_ADDRESS,
   DEFAULT_SERVICE_VERSION,
   type ServiceOptions,
 } from "./options.js";
@@ -126,9 +125,7 @@ export class Service {
   async start(): Promise<void> {
     if (this.state !== "new") throw new Error(`service ${this.name}: start() called when already ${this.state}`);
     this.state = "starting";
-    const bound = await this.server.listen(
-      this.options.address ?? envAddress() ?? DEFAULT_SERVICE_ADDRESS,
-    );
+    const bound = await this.server.listen(this.options.address ?? envAddress());
     this.node = {
       id: `${this.name}-${randomUUID()}`,
       address: this.options.advertise ?? advertisedAddress(bound),
