@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { consoleLogger, KledError, Code } from "@kled/runtime";
+import { clientLogging, consoleLogger, isLevelEnabled, KledError, Code, silentLogger, type Logger } from "@kled/runtime";
 
 const now = () => new Date("2026-01-02T03:04:05.000Z");
 
@@ -42,5 +42,41 @@ describe("consoleLogger", () => {
     expect(lines).toEqual([]);
     vi.stubEnv("KLED_LOG_LEVEL", "loud");
     expect(() => consoleLogger()).toThrow('KLED_LOG_LEVEL="loud" is not a log level; use debug, info, warn, error or silent');
+  });
+
+  it("tells which levels it writes, and children follow their parent's threshold and fields", () => {
+    const lines: string[] = [];
+    const logger = consoleLogger({ level: "warn", format: "json", write: (l) => lines.push(l), now, fields: { service: "svc" } });
+    const child = logger.child({ method: "/a.B/C" }).child({ requestId: "r1", service: "inner" });
+    expect([isLevelEnabled(child, "info"), isLevelEnabled(child, "warn"), isLevelEnabled(child, "error")]).toEqual([false, true, true]);
+    expect(isLevelEnabled(silentLogger, "error")).toBe(false);
+    child.error("boom");
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ service: "inner", method: "/a.B/C", requestId: "r1", msg: "boom" });
+  });
+});
+
+describe("call logging below the threshold", () => {
+  it("asks the logger first and builds no record for a level it does not write", async () => {
+    const asked: string[] = [];
+    const written: string[] = [];
+    const logger: Logger = {
+      debug: (m) => written.push(m),
+      info: (m) => written.push(m),
+      warn: (m) => written.push(m),
+      error: (m) => written.push(m),
+      child: () => logger,
+      isLevelEnabled: (level) => {
+        asked.push(level);
+        return level === "error";
+      },
+    };
+    const request = { method: { path: "/a.B/C" }, serviceName: "a", metadata: new Map() } as never;
+    const call = clientLogging(logger)(async () => ({ stream: false, message: {} }) as never);
+    await call(request);
+    await expect(
+      clientLogging(logger)(() => Promise.reject(new KledError(Code.Internal, "bug")))(request),
+    ).rejects.toThrow("bug");
+    expect(asked).toEqual(["info", "error"]);
+    expect(written).toEqual(["call made"]);
   });
 });

@@ -44,7 +44,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
     write: options.write ?? ((line) => process.stderr.write(`${line}\n`)),
     now: options.now ?? (() => new Date()),
   };
-  return new ConsoleLogger(sink, options.fields ?? {});
+  return new ConsoleLogger(sink, undefined, options.fields ?? {});
 }
 
 interface Sink {
@@ -55,9 +55,15 @@ interface Sink {
 }
 
 class ConsoleLogger implements Logger {
+  // A child keeps its parent and its own fields apart and merges them when it
+  // first writes: servers make a child per call, and most calls write
+  // nothing below the threshold.
+  #fields: LogFields | undefined;
+
   constructor(
     private readonly sink: Sink,
-    private readonly fields: LogFields,
+    private readonly parent: ConsoleLogger | undefined,
+    private readonly own: LogFields,
   ) {}
 
   debug(message: string, fields?: LogFields): void {
@@ -73,12 +79,19 @@ class ConsoleLogger implements Logger {
     this.#log("error", message, fields);
   }
   child(fields: LogFields): Logger {
-    return new ConsoleLogger(this.sink, { ...this.fields, ...fields });
+    return new ConsoleLogger(this.sink, this, fields);
+  }
+  isLevelEnabled(level: LogLevel): boolean {
+    return LOG_LEVEL_RANK[level] >= this.sink.threshold;
+  }
+
+  get #merged(): LogFields {
+    return (this.#fields ??= this.parent === undefined ? this.own : { ...this.parent.#merged, ...this.own });
   }
 
   #log(level: LogLevel, message: string, fields: LogFields | undefined): void {
-    if (LOG_LEVEL_RANK[level] < this.sink.threshold) return;
-    const all = { ...this.fields, ...fields };
+    if (!this.isLevelEnabled(level)) return;
+    const all = { ...this.#merged, ...fields };
     const time = this.sink.now().toISOString();
     this.sink.write(
       this.sink.format === "json"

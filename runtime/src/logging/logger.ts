@@ -15,6 +15,18 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every record. */
   child(fields: LogFields): Logger;
+  /**
+   * Whether records of `level` are written. Optional (pino's
+   * `isLevelEnabled` fits as is); callers that would build fields for a
+   * record ask first through {@link isLevelEnabled}, so that a call logged
+   * below the threshold costs nothing but the check.
+   */
+  isLevelEnabled?(level: LogLevel): boolean;
+}
+
+/** Whether `logger` writes records of `level`; true for loggers that cannot tell. */
+export function isLevelEnabled(logger: Logger, level: LogLevel): boolean {
+  return logger.isLevelEnabled?.(level) ?? true;
 }
 
 /** Numeric rank of each level, for threshold checks. */
@@ -33,5 +45,8 @@ export const silentLogger: Logger = {
   error() {},
   child() {
     return silentLogger;
+  },
+  isLevelEnabled() {
+    return false;
   },
 };

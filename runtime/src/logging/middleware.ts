@@ -12,7 +12,7 @@ import { KledError } from "../errors/kled-error.js";
 import { abortReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware, ServerResponse } from "../server/middleware.js";
 import { ResponseStream } from "../server/response-stream.js";
-import type { LogLevel, Logger } from "./logger.js";
+import { isLevelEnabled, type LogLevel, type Logger } from "./logger.js";
 
 /** Logs every served call with the call's own logger (method and request id included). */
 export function serverLogging(): ServerMiddleware {
@@ -130,6 +130,7 @@ function write(logger: Logger, message: string, started: number, error: unknown,
   const failure = error === undefined ? undefined : KledError.from(error);
   const code = failure === undefined ? Code.Ok : failure.code;
   const level: LogLevel = code === Code.Ok ? "info" : SERVER_FAULTS.has(code) ? "error" : "warn";
+  if (!isLevelEnabled(logger, level)) return;
   const record: Record<string, unknown> = {
     ...fields,
     code: codeName(code),
