@@ -18,6 +18,7 @@ import { ChildPool } from "./support/pool.js";
 import { busyMs, formatTop, topSelfTime } from "./support/profile-top.js";
 import type { Settings, SuiteContext, SuiteOutcome } from "./support/suite.js";
 import { renderTable, type Section } from "./support/table.js";
+import { ensureBuilt, RUNTIME_PACKAGE } from "./support/workspace-build.js";
 
 /** Full run: 5 rounds of 3 s after a 2 s warm-up per side; about 4 minutes on two cores. */
 const FULL = { rounds: 5, runMs: 3_000, warmupMs: 2_000 };
@@ -70,6 +71,8 @@ const context: SuiteContext = {
 // fairer); the load average at the start tells the reader how quiet it was.
 const loadAtStart = loadavg()[0] ?? 0;
 const started = performance.now();
+// Children run the compiled runtime (support/spawn.ts); build it if a source changed.
+await ensureBuilt(RUNTIME_PACKAGE, context.progress);
 const outcomes: Array<{ name: string; title: string; outcome: SuiteOutcome | { failed: string } }> = [];
 try {
   for (const suite of selected) {
@@ -162,9 +165,10 @@ function method(s: Settings, seconds: number): string {
     "  each round (Kled first, then baseline first, ...).",
     "- Kled/baseline figures are medians over rounds; 'Kled vs base' is the median of the per-round",
     "  ratios (throughput, time) or differences (latency), each pairing runs made moments apart.",
-    "- Kled runs with what new Service(...) gives: mDNS registry through the client's registry cache,",
-    "  round-robin selection, resilience policies (timeout, retry, breaker, bulkhead), logging",
-    "  middleware on both sides (KLED_LOG_LEVEL=warn: the middleware runs, the per-call line is not written).",
+    "- Kled runs compiled (runtime/dist, built first), as a deployed service does, with what",
+    "  new Service(...) gives: mDNS registry through the client's registry cache, round-robin selection,",
+    "  resilience policies (timeout, retry, breaker, bulkhead), logging middleware on both sides",
+    "  (KLED_LOG_LEVEL=warn: the middleware runs, the per-call line is not written).",
     "- Baselines: a raw @grpc/grpc-js client and server with the same protobuf-es serializers;",
     "  Moleculer 0.14 over its NATS transporter (JSON serializer, logger/metrics/tracing off);",
     "  buf generate with protoc-gen-es alone (the Kled figure: buf generate with protoc-gen-kled alone),",

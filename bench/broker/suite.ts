@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { rateRow } from "../support/rows.js";
+import { CHILD_EXEC_ARGV } from "../support/spawn.js";
 import type { Suite } from "../support/suite.js";
 
 /** What bench/broker/main.ts prints last with --emit-rounds. */
@@ -20,7 +21,7 @@ export const brokerSuite: Suite = {
   title: "Broker: Kled Redis Streams vs raw ioredis (pipelined XADD; XREADGROUP + XACK)",
   async run(context) {
     const program = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const args = ["--conditions=kled:source", "--import", "tsx", program, "--emit-rounds"];
+    const args = [...CHILD_EXEC_ARGV, program, "--emit-rounds"];
     if (context.settings.quick) args.push("--quick");
     context.progress("broker: Kled publish and consume vs raw ioredis");
     const { code, stdout, stderr } = await run(process.execPath, args, context.env);

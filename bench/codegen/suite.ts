@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { alternate } from "../support/alternate.js";
 import { costRow } from "../support/rows.js";
 import type { Suite } from "../support/suite.js";
+import { ensureBuilt, PLUGIN_PACKAGE } from "../support/workspace-build.js";
 import { buf } from "./buf.js";
-import { ensurePluginBuilt } from "./plugin-build.js";
 import { writeSynthProtos } from "./synth-protos.js";
 
 /** A buf.gen.yaml with one local plugin, the project's options, output to `out`. */
@@ -23,7 +23,7 @@ export const codegenSuite: Suite = {
   name: "codegen",
   title: "Codegen: buf generate with protoc-gen-kled vs with protoc-gen-es",
   async run(context) {
-    await ensurePluginBuilt(context.progress);
+    await ensureBuilt(PLUGIN_PACKAGE, context.progress);
     const dir = await mkdtemp(join(tmpdir(), "kled-bench-codegen-"));
     try {
       const stats = await writeSynthProtos(join(dir, "protos"));

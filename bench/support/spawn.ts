@@ -1,11 +1,22 @@
 /**
- * The orchestrator side: starts a bench program as a child process running
- * from TypeScript sources, waits until it says it is ready, sends it
- * commands, and stops it.
+ * The orchestrator side: starts a bench program as a child process, waits
+ * until it says it is ready, sends it commands, and stops it.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { STOP_COMMAND, type ReadyMessage, type ReplyMessage } from "./protocol.js";
+
+/**
+ * Node flags of every bench child. The bench programs are TypeScript (tsx
+ * runs them), but without the `kled:source` condition @kled/runtime
+ * resolves to its compiled dist/, which bench/main.ts builds first: the
+ * runtime is measured as a deployed service runs it. Through tsx, every
+ * function the runtime creates per call would also pay a call to esbuild's
+ * name-keeping helper (about a sixth of the runtime's own CPU per call),
+ * a cost of running from sources that the baselines, plain JavaScript in
+ * node_modules, never pay.
+ */
+export const CHILD_EXEC_ARGV: readonly string[] = ["--import", "tsx"];
 
 /** How long a child may take to start (tsx compiles on load; mDNS registration), ms. */
 const READY_TIMEOUT_MS = 30_000;
@@ -34,10 +45,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Forks `program` (a .ts path) with the repo's source conditions and tsx. */
+/** Forks `program` (a .ts path) with {@link CHILD_EXEC_ARGV}. */
 export async function startChild(program: string, options: StartOptions): Promise<Child> {
   const { label } = options;
-  const execArgv = ["--conditions=kled:source", "--import", "tsx"];
+  const execArgv = [...CHILD_EXEC_ARGV];
   if (options.profileDir !== undefined) {
     // A directory per child: V8 writes one profile per thread (tsx's loader
     // runs in a worker thread), and a fixed file name would let them overwrite each other.
