@@ -37,10 +37,10 @@ export class CallContext implements ServerContext {
   readonly peerCertificate: PeerCertificate | undefined;
   readonly requestId: string;
   identity: Identity | undefined = undefined;
-  /** Response headers set so far. */
-  readonly header = new Metadata();
-  /** Response trailers set so far. */
-  readonly trailer = new Metadata();
+  // Response headers and trailers, made when the first is set: most calls
+  // set none, and the transport then sends none of its own.
+  #header: Metadata | undefined;
+  #trailer: Metadata | undefined;
   /** The metadata, or until first read, how to convert it. */
   #metadata: ReadonlyMetadata | (() => ReadonlyMetadata);
   #parentLogger: Logger;
@@ -91,11 +91,16 @@ export class CallContext implements ServerContext {
         `${this.method.path}: cannot set header "${key}", the headers were sent with the first response message; set headers before returning or yielding it`,
       );
     }
-    this.header.set(key, value);
+    (this.#header ??= new Metadata()).set(key, value);
   }
 
   setTrailer(key: string, value: MetadataValue): void {
-    this.trailer.set(key, value);
+    (this.#trailer ??= new Metadata()).set(key, value);
+  }
+
+  /** The trailers set so far, or undefined when none were. */
+  get trailer(): ReadonlyMetadata | undefined {
+    return this.#trailer;
   }
 
   /**
@@ -109,11 +114,11 @@ export class CallContext implements ServerContext {
     this.#controller?.abort(reason);
   }
 
-  /** The headers to send now, or undefined when they were sent already. */
+  /** The headers to send now, or undefined when they were sent already or none were set. */
   takeHeader(): Metadata | undefined {
     if (this.#headerSent) return undefined;
     this.#headerSent = true;
-    return this.header;
+    return this.#header;
   }
 
   /** Marks the call over: later aborts are ignored. */

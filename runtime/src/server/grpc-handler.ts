@@ -17,7 +17,6 @@ import type { MethodDefinition, ServiceDefinition } from "../definition/service-
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
-import type { Metadata } from "../context/metadata.js";
 import { CallContext } from "./call-context.js";
 import { ResponseStream } from "./response-stream.js";
 import type { InFlightCalls } from "./in-flight.js";
@@ -173,7 +172,7 @@ function codecOf(codecs: Codecs, call: AnyCall, context: CallContext): Codec {
       `codec "${name}" in request metadata "${CODEC_METADATA_KEY}" is unknown; use one of ${codecs.names.join(", ")}`,
     );
   }
-  if (name !== DEFAULT_CODEC_NAME) context.header.set(CODEC_METADATA_KEY, codec.name);
+  if (name !== DEFAULT_CODEC_NAME) context.setHeader(CODEC_METADATA_KEY, codec.name);
   return codec;
 }
 
@@ -219,7 +218,7 @@ function unaryResponder(
       }
       const bytes = toBuffer(codec.encode(binding.method.output, response.message));
       sendHeader(call, context);
-      callback(null, bytes, toGrpcMetadata(context.trailer));
+      callback(null, bytes, trailerOf(context));
     },
     fail(status) {
       sendHeader(call, context);
@@ -254,7 +253,7 @@ function streamResponder(
       }
       if (context.abortReason !== undefined) throw context.abortReason;
       sendHeader(call, context);
-      call.end(toGrpcMetadata(context.trailer));
+      call.end(trailerOf(context));
     },
     fail(status) {
       sendHeader(call, context);
@@ -271,11 +270,13 @@ function streamResponder(
  */
 function sendHeader(call: AnyCall, context: CallContext): void {
   const header = context.takeHeader();
-  if (header !== undefined && !isEmpty(header)) call.sendMetadata(toGrpcMetadata(header));
+  if (header !== undefined) call.sendMetadata(toGrpcMetadata(header));
 }
 
-function isEmpty(metadata: Metadata): boolean {
-  return metadata.entries().next().done === true;
+/** The trailers for the status; none of ours, none for grpc-js to convert. */
+function trailerOf(context: CallContext): grpc.Metadata | undefined {
+  const trailer = context.trailer;
+  return trailer === undefined ? undefined : toGrpcMetadata(trailer);
 }
 
 /** A Buffer view of the bytes, without copying them. */
