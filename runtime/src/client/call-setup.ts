@@ -10,10 +10,12 @@ import { currentContext } from "../context/current-context.js";
 import { Metadata } from "../context/metadata.js";
 import { earliest, newRequestId, PROPAGATED_METADATA_KEYS, REQUEST_ID_KEY } from "../context/propagation.js";
 import type { CallOptions, MethodCall } from "./client.js";
-import type { UnaryClientRequest } from "./middleware.js";
+import type { ClientRequest, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
 
-/** A request without its message(s). */
-export type RequestHead = Omit<UnaryClientRequest, "stream" | "message">;
+/** What a request carries: one message, or a stream of them. */
+export type RequestBody =
+  | Pick<UnaryClientRequest, "stream" | "message">
+  | Pick<StreamClientRequest, "stream" | "messages">;
 
 /** Client-level defaults a call falls back on. */
 export interface CallDefaults {
@@ -25,8 +27,11 @@ export interface CallDefaults {
   readonly configuredTimeoutMs?: (serviceName: string, method: MethodCall["method"]) => number | undefined;
 }
 
-/** Builds the request head of `call`. */
-export function requestHead(call: MethodCall, options: CallOptions, defaults: CallDefaults): RequestHead {
+/** The `exclude` of a new request, shared: nothing adds to it (ReadonlySet); retries make sets of their own. */
+const NOTHING_EXCLUDED: ReadonlySet<string> = new Set();
+
+/** Builds the request of `call` carrying `body`. */
+export function newRequest(call: MethodCall, options: CallOptions, defaults: CallDefaults, body: RequestBody): ClientRequest {
   const parent = currentContext();
   const { service, method } = call;
   const metadata = new Metadata(call.defaults.metadata).assign(options.metadata ?? {});
@@ -36,20 +41,22 @@ export function requestHead(call: MethodCall, options: CallOptions, defaults: Ca
   }
   if (!metadata.has(REQUEST_ID_KEY)) metadata.set(REQUEST_ID_KEY, parent?.requestId ?? newRequestId());
   const serviceName = call.defaults.service ?? service.typeName;
-  return {
+  const head: Omit<UnaryClientRequest, "stream" | "message" | "retry"> & { retry?: boolean } = {
     method,
     service,
     serviceName,
     address: call.defaults.address,
-    exclude: new Set(),
+    exclude: NOTHING_EXCLUDED,
     metadata,
     deadline: earliest(ownDeadline(call, serviceName, options, defaults), parent?.deadline),
     signal: combine(options.signal, parent?.signal),
     codec: defaults.codecs.require(call.defaults.codec ?? defaults.codec),
     onHeader: options.onHeader,
     onTrailer: options.onTrailer,
-    ...(options.retry === undefined ? {} : { retry: options.retry }),
   };
+  if (options.retry !== undefined) head.retry = options.retry;
+  // Assigned rather than spread into a new object: a call builds its request once.
+  return Object.assign(head, body);
 }
 
 /**

@@ -6,7 +6,7 @@ import { RoundRobinSelector } from "../selector/round-robin.js";
 import type { Selector } from "../selector/selector.js";
 import { KledError } from "../errors/kled-error.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
-import { requestHead, type CallDefaults } from "./call-setup.js";
+import { newRequest, type CallDefaults } from "./call-setup.js";
 import type { AnyMessageInit, CallOptions, Client, MethodCall } from "./client.js";
 import { Connections } from "./connections.js";
 import { clientCredentials, type ClientCredentialsOptions } from "./credentials.js";
@@ -95,32 +95,26 @@ export class KledClient implements Client {
   }
 
   async unary(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): Promise<Message> {
-    const response = await this.#run({
-      ...requestHead(call, options, this.#defaults),
-      stream: false,
-      message: toMessage(call.method.input, request),
-    });
+    const message = toMessage(call.method.input, request);
+    const response = await this.#run(newRequest(call, options, this.#defaults, { stream: false, message }));
     return single(response);
   }
 
   serverStream(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): AsyncIterable<Message> {
     return lazy(() =>
-      this.#run({ ...requestHead(call, options, this.#defaults), stream: false, message: toMessage(call.method.input, request) }),
+      this.#run(newRequest(call, options, this.#defaults, { stream: false, message: toMessage(call.method.input, request) })),
     );
   }
 
   async clientStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): Promise<Message> {
-    const response = await this.#run({
-      ...requestHead(call, options, this.#defaults),
-      stream: true,
-      messages: toMessages(call.method.input, requests),
-    });
+    const messages = toMessages(call.method.input, requests);
+    const response = await this.#run(newRequest(call, options, this.#defaults, { stream: true, messages }));
     return single(response);
   }
 
   bidiStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): AsyncIterable<Message> {
     return lazy(() =>
-      this.#run({ ...requestHead(call, options, this.#defaults), stream: true, messages: toMessages(call.method.input, requests) }),
+      this.#run(newRequest(call, options, this.#defaults, { stream: true, messages: toMessages(call.method.input, requests) })),
     );
   }
 

@@ -43,6 +43,8 @@ export class CallState {
     // converts no header or trailer.
     let base: ClientRequest;
     if (onHeader === undefined && onTrailer === undefined) {
+      // Most first attempts change nothing: no copy of the request for them.
+      if (exclude === this.request.exclude && !this.request.stream) return this.request;
       base = { ...this.request, exclude };
     } else {
       const delivery = new Delivery(this.request);

@@ -65,7 +65,8 @@ export class Resilience {
   readonly config: ResilienceConfig;
   readonly #breakers = new NodeBreakers(this.events);
   readonly #bulkheads = new ServiceBulkheads(this.events);
-  readonly #policies = new Map<string, CallPolicy>();
+  /** Resolved policies by service, then method: looked up on every call, so no key strings are built. */
+  readonly #policies = new Map<string, Map<string, CallPolicy>>();
 
   /** `config` is validated here; a wrong field throws a ResilienceConfigError naming it. */
   constructor(config: ResilienceConfig = {}) {
@@ -79,9 +80,10 @@ export class Resilience {
 
   /** The policies of `method` (proto name) of `service` (registered name). */
   policy(service: string, method: string): CallPolicy {
-    const key = `${service}\u0000${method}`;
-    let policy = this.#policies.get(key);
-    if (policy === undefined) this.#policies.set(key, (policy = resolvePolicy(this.config, service, method)));
+    let methods = this.#policies.get(service);
+    if (methods === undefined) this.#policies.set(service, (methods = new Map()));
+    let policy = methods.get(method);
+    if (policy === undefined) methods.set(method, (policy = resolvePolicy(this.config, service, method)));
     return policy;
   }
 
