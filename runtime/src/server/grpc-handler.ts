@@ -51,7 +51,7 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
   switch (binding.method.kind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        void serve(binding, call, (codec) => one(binding, codec, call.request), (context) =>
+        void serve(binding, call, (codec, context) => one(binding, codec, call.request, context), (context) =>
           unaryResponder(binding, call, context, callback),
         );
     case "client_streaming":
@@ -61,7 +61,7 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
         );
     case "server_streaming":
       return (call: grpc.ServerWritableStream<Buffer, Buffer>) =>
-        void serve(binding, call, (codec) => one(binding, codec, call.request), (context) =>
+        void serve(binding, call, (codec, context) => one(binding, codec, call.request, context), (context) =>
           streamResponder(binding, call, context),
         );
     case "bidi_streaming":
@@ -72,13 +72,11 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
   }
 }
 
-/** The request without the fields every request has. */
-type RequestBody = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };
 
 async function serve(
   binding: MethodBinding,
   call: AnyCall,
-  readRequest: (codec: Codec, context: CallContext) => RequestBody,
+  readRequest: (codec: Codec, context: CallContext) => ServerRequest,
   responderFor: (context: CallContext) => Responder,
 ): Promise<void> {
   const context = newContext(binding, call);
@@ -96,12 +94,7 @@ async function serve(
   await runWithContext(context, async () => {
     try {
       const codec = codecOf(binding.codecs, call, context);
-      const request: ServerRequest = {
-        ...readRequest(codec, context),
-        method: binding.method,
-        service: binding.service,
-        context,
-      };
+      const request = readRequest(codec, context);
       await responder.ok(await binding.next(request), codec);
     } catch (error) {
       try {
@@ -176,12 +169,15 @@ function codecOf(codecs: Codecs, call: AnyCall, context: CallContext): Codec {
   return codec;
 }
 
-function one(binding: MethodBinding, codec: Codec, bytes: Buffer): RequestBody {
-  return { stream: false, message: codec.decode(binding.method.input, bytes) };
+// Each request is one literal of one shape: no spreading of a body into it.
+function one(binding: MethodBinding, codec: Codec, bytes: Buffer, context: CallContext): ServerRequest {
+  const message = codec.decode(binding.method.input, bytes);
+  return { stream: false, message, method: binding.method, service: binding.service, context };
 }
 
-function many(binding: MethodBinding, codec: Codec, call: Readable, context: CallContext): RequestBody {
-  return { stream: true, messages: decodeStream(binding, codec, call, context) };
+function many(binding: MethodBinding, codec: Codec, call: Readable, context: CallContext): ServerRequest {
+  const messages = decodeStream(binding, codec, call, context);
+  return { stream: true, messages, method: binding.method, service: binding.service, context };
 }
 
 async function* decodeStream(
