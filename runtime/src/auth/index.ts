@@ -4,6 +4,11 @@ export { auth, type AuthOptions } from "./middleware.js";
 export { methodMatcher, type MethodMatcher } from "./method-pattern.js";
 export { jwtAuthenticator } from "./jwt/jwt-authenticator.js";
 export {
+  DEFAULT_VERIFIED_TOKEN_MAX_AGE_MS,
+  DEFAULT_VERIFIED_TOKENS,
+  type VerifiedTokenCacheOptions,
+} from "./jwt/verified-tokens.js";
+export {
   DEFAULT_AUTHORIZATION_KEY,
   DEFAULT_CLOCK_TOLERANCE_SEC,
   DEFAULT_DOMAIN_CLAIM,

@@ -11,6 +11,7 @@ import {
   MIN_SECRET_BYTES,
   type JwtAuthenticatorOptions,
 } from "./jwt-options.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 import { verificationError } from "./verify-errors.js";
 
 type VerificationKey = Exclude<JwtAuthenticatorOptions["key"], undefined> | JWTVerifyGetKey;
@@ -28,24 +29,33 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticato
     domain: options.domainClaim ?? DEFAULT_DOMAIN_CLAIM,
     roles: options.rolesClaim ?? DEFAULT_ROLES_CLAIM,
   };
+  const toleranceSec = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
   const verifyOptions: JWTVerifyOptions = {
     issuer: typeof options.issuer === "string" ? options.issuer : [...options.issuer],
     audience: typeof options.audience === "string" ? options.audience : [...options.audience],
-    clockTolerance: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+    clockTolerance: toleranceSec,
     ...(options.algorithms === undefined ? {} : { algorithms: [...options.algorithms] }),
   };
+  const verified = options.verifiedTokenCache === false ? undefined : new VerifiedTokens(options.verifiedTokenCache);
   return {
     credential: `"${metadataKey}: Bearer <JWT>" metadata`,
     async authenticate(context: ServerContext): Promise<Identity | undefined> {
       const token = bearerToken(context, metadataKey);
       if (token === undefined) return undefined;
+      const known = verified?.get(token);
+      if (known !== undefined) return known;
+      let identity: Identity;
+      let expiresAtMs: number | undefined;
       try {
         // Two overloads (a key, or a key-resolving function); one call site for both.
         const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, verifyOptions);
-        return identityFromClaims(payload, names);
+        identity = identityFromClaims(payload, names);
+        expiresAtMs = payload.exp === undefined ? undefined : (payload.exp + toleranceSec) * 1000;
       } catch (error) {
         throw verificationError(error, jwksUrl);
       }
+      verified?.add(token, identity, expiresAtMs);
+      return identity;
     },
   };
 }

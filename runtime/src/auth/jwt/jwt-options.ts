@@ -1,4 +1,5 @@
 import type { CryptoKey, JWK, KeyObject } from "jose";
+import type { VerifiedTokenCacheOptions } from "./verified-tokens.js";
 
 /**
  * How bearer tokens are verified. Give exactly one source of keys:
@@ -35,6 +36,13 @@ export interface JwtAuthenticatorOptions {
   readonly rolesClaim?: string;
   /** The request metadata key carrying `Bearer <JWT>`. Default {@link DEFAULT_AUTHORIZATION_KEY}. */
   readonly metadataKey?: string;
+  /**
+   * Tokens verified recently are recognised by their exact text until they
+   * expire or for `maxAgeMs` (see verified-tokens.ts), instead of checking
+   * the signature on every call; `false` verifies every call. Default: on,
+   * with the defaults of {@link VerifiedTokenCacheOptions}.
+   */
+  readonly verifiedTokenCache?: VerifiedTokenCacheOptions | false;
 }
 
 /** Thirty seconds: covers ordinary clock drift between hosts without keeping expired tokens useful for long. */
