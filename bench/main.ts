@@ -3,7 +3,7 @@
  * this run and prints one table. Flags:
  *   --quick        2 short rounds per comparison (about a minute in all)
  *   --json FILE    also write the results, rounds included, as JSON
- *   --only a,b     run only the named suites (unary, stream, peer, codegen)
+ *   --only a,b     run only the named suites (unary, stream, peer, codegen, broker, authz)
  *   --rounds N     measured rounds per comparison instead of 5 (2 with --quick)
  *   --profile DIR  write a V8 CPU profile per child process into DIR and list
  *                  each one's hottest functions after the table

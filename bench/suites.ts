@@ -2,13 +2,14 @@
  * The suites `npm run bench` runs, in order. A suite is a value of type
  * Suite (support/suite.ts): a name for `--only`, a title naming its
  * baseline, and a `run` that returns table rows (or why it skipped). To add
- * one (the authorization overhead suite, for instance), write it in its own
- * folder and list it here; main.ts needs no change.
+ * one, write it in its own folder (as authz/ does for the authorization
+ * overhead suite) and list it here; main.ts needs no change.
  */
+import { authzSuite } from "./authz/suite.js";
 import { brokerSuite } from "./broker/suite.js";
 import { codegenSuite } from "./codegen/suite.js";
 import { peerSuite } from "./moleculer/suite.js";
 import { streamSuite, unarySuite } from "./rpc/suites.js";
 import type { Suite } from "./support/suite.js";
 
-export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite];
+export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite, authzSuite];

@@ -15,9 +15,7 @@ import { startChild } from "../support/spawn.js";
 import type { Suite } from "../support/suite.js";
 import { NATS_URL } from "./broker.js";
 import { unreachable } from "./nats-reachable.js";
-
-/** Calls in flight for the throughput comparison (the unary suite's figure). */
-const HIGH_IN_FLIGHT = 64;
+import { HIGH_IN_FLIGHT } from "../rpc/workload.js";
 
 export const peerSuite: Suite = {
   name: "peer",

@@ -8,10 +8,7 @@ import { costRow, latencyRow, rateRow } from "../support/rows.js";
 import { benchProgram } from "../support/paths.js";
 import { startChild, type Child } from "../support/spawn.js";
 import type { Suite, SuiteContext } from "../support/suite.js";
-import { STREAM_COUNT } from "./workload.js";
-
-/** Calls in flight for the throughput comparison: enough to keep both cores busy, as a loaded service would be. */
-const HIGH_IN_FLIGHT = 64;
+import { HIGH_IN_FLIGHT, STREAM_COUNT } from "./workload.js";
 
 /** The load process, with the servers it calls started and discovered. */
 async function rpcProcesses(context: SuiteContext): Promise<{ load: Child; servers: ServerPair }> {

@@ -11,3 +11,6 @@ export const STREAM_COUNT = 100_000;
 
 /** The registered name of the Kled echo service under test. */
 export const KLED_SERVICE_NAME = "bench.echo";
+
+/** Calls in flight for throughput comparisons: enough to keep both cores busy, as a loaded service would be. */
+export const HIGH_IN_FLIGHT = 64;
