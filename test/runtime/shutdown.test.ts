@@ -1,3 +1,5 @@
+import * as grpc from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
 import { describe, expect, it } from "vitest";
 import { Code, KledError } from "@kled/runtime";
 import { eventually, startEcho } from "./support/harness.js";
@@ -41,6 +43,30 @@ describe("graceful shutdown", () => {
     expect(error).toBeInstanceOf(KledError);
     expect(h.handler.calls.some((c) => c.label === "late")).toBe(false);
     await slow;
+    await stopping;
+    await h.close();
+  });
+
+  it("reports NOT_SERVING to health watchers as soon as shutdown begins, while calls still drain", async () => {
+    const h = await startEcho();
+    const Health = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health");
+    const health = new Health(h.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+    };
+    const statuses: string[] = [];
+    const watch = health.watch({ service: "kled.test.v1.EchoService" });
+    watch.on("data", (update: { status: string }) => statuses.push(update.status));
+    watch.on("error", () => undefined); // cancelled below
+    await eventually(() => statuses.length === 1);
+    const slow = h.echo.echo({ text: "draining", delayMs: 500 });
+    await eventually(() => h.server.inFlight === 1);
+    const stopping = h.server.shutdown(5_000);
+    await eventually(() => statuses.length === 2);
+    expect(statuses).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(h.server.inFlight).toBe(1); // told before the drain is over
+    watch.cancel();
+    health.close();
+    expect((await slow).text).toBe("draining");
     await stopping;
     await h.close();
   });
