@@ -1,10 +1,12 @@
 import type { Command } from "commander";
+import type { ClientCredentialsOptions } from "../client/credentials.js";
 import { KledClient } from "../client/kled-client.js";
 import { messageOf } from "../errors/message-of.js";
 import { createRegistry, registryFromEnv } from "../registry/create-registry.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
 import { RandomSelector } from "../selector/random.js";
 import { CliError, usageError } from "./cli-error.js";
+import { tlsFromFlags, type TlsFlags } from "./tls-flags.js";
 
 /** Options of the `kled` program that every command sees. */
 export interface GlobalOptions {
@@ -14,12 +16,14 @@ export interface GlobalOptions {
   json: boolean;
   /** `--config`: the project config file; absent means `./kled.config.json`. */
   config: string | undefined;
+  /** `--tls`, `--cacert`, `--cert`, `--key`, `--servername`: TLS of calls; undefined for plaintext. */
+  tls: ClientCredentialsOptions | undefined;
 }
 
 /** The global options as seen from inside `command`'s action. */
 export function globalOptions(command: Command): GlobalOptions {
-  const options = command.optsWithGlobals<{ registry?: string; json?: boolean; config?: string }>();
-  return { registry: options.registry, json: options.json === true, config: options.config };
+  const options = command.optsWithGlobals<{ registry?: string; json?: boolean; config?: string } & TlsFlags>();
+  return { registry: options.registry, json: options.json === true, config: options.config, tls: tlsFromFlags(options) };
 }
 
 /**
@@ -61,6 +65,6 @@ export async function nodeAddress(options: GlobalOptions, service: string): Prom
  * that each command makes exactly one attempt at the node it names, bounded
  * by its own `--timeout`, and reports what that attempt got.
  */
-export function createCliClient(): KledClient {
-  return new KledClient({ resilience: false });
+export function createCliClient(options: GlobalOptions): KledClient {
+  return new KledClient({ resilience: false, ...(options.tls === undefined ? {} : { credentials: options.tls }) });
 }

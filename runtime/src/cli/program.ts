@@ -19,6 +19,11 @@ export function createProgram(): Command {
     .option("--registry <spec>", "registry: mdns, memory or consul://host:port (default: $KLED_REGISTRY, else mdns)")
     .option("--json", "machine-readable output: JSON, or JSON lines for streams")
     .option("--config <file>", "project config for service start|stop|status|logs (default: ./kled.config.json)")
+    .option("--tls", "call over TLS, trusting the system's root certificates (implied by the flags below)")
+    .option("--cacert <file>", "TLS: PEM file of the CA that signs the servers' certificates")
+    .option("--cert <file>", "TLS: PEM client certificate, for servers that require mTLS (with --key)")
+    .option("--key <file>", "TLS: PEM private key of --cert")
+    .option("--servername <name>", "TLS: the name to expect in server certificates, when it differs from the dialled host")
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({

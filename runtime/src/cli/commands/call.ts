@@ -52,7 +52,7 @@ Examples:
       const address = flags.address ?? (await nodeAddress(globals, service));
       const where = `${service} (${address})`;
 
-      const client = createCliClient();
+      const client = createCliClient(globals);
       try {
         const reflection = new ReflectionClient(client, address, flags.timeout);
         const resolved = await resolveMethod(reflection, ref, where).finally(() => reflection.close());

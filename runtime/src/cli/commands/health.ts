@@ -48,7 +48,7 @@ export function healthCommand(): Command {
     .action(async (name: string, flags: { timeout: number }, command: Command) => {
       const globals = globalOptions(command);
       const records = await withRegistry(globals, (registry) => findService(registry, name));
-      const client = createCliClient();
+      const client = createCliClient(globals);
       let entries: NodeHealthEntry[];
       try {
         entries = await Promise.all(

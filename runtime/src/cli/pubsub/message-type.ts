@@ -74,7 +74,7 @@ async function fromReflection(globals: GlobalOptions, type: string, target: stri
   const direct = /:\d+$/.test(target);
   const address = direct ? target : await nodeAddress(globals, target);
   const where = direct ? address : `${target} (${address})`;
-  const client = createCliClient();
+  const client = createCliClient(globals);
   const reflection = new ReflectionClient(client, address);
   try {
     if (!(await reflection.loadSymbol(type))) {
