@@ -51,6 +51,7 @@ describe("jwtAuthenticator with its verified-token cache", () => {
     const [first, second] = [await authenticator.authenticate(contextWith(token)), await authenticator.authenticate(contextWith(token))];
     expect(first?.subject).toBe("alice");
     expect(second).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first?.roles) && Object.isFrozen(first?.claims)).toBe(true);
     const [header, , signature] = token.split(".");
     const forgedPayload = Buffer.from(JSON.stringify({ sub: "admin", iss: claims.issuer, aud: claims.audience })).toString("base64url");
     const error = await refusal(authenticator.authenticate(contextWith(`${header}.${forgedPayload}.${signature}`)));

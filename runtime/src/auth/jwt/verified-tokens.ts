@@ -69,12 +69,19 @@ export class VerifiedTokens {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(token, { identity: Object.freeze(identity), until });
+    this.#entries.set(token, { identity: frozen(identity), until });
   }
 
   get size(): number {
     return this.#entries.size;
   }
+}
+
+/** Every call with the token gets the same identity: frozen, so that no handler can change it for the next. */
+function frozen(identity: Identity): Identity {
+  if (identity.roles !== undefined) Object.freeze(identity.roles);
+  Object.freeze(identity.claims);
+  return Object.freeze(identity);
 }
 
 function positive(name: string, value: number): number {
