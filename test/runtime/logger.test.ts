@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { clientLogging, consoleLogger, isLevelEnabled, KledError, Code, silentLogger, type Logger } from "@kled/runtime";
+import { clientLogging, consoleLogger, isLevelEnabled, KledError, Code, Metadata, silentLogger, type Logger } from "@kled/runtime";
 
 const now = () => new Date("2026-01-02T03:04:05.000Z");
 
@@ -70,13 +70,16 @@ describe("call logging below the threshold", () => {
         return level === "error";
       },
     };
-    const request = { method: { path: "/a.B/C" }, serviceName: "a", metadata: new Map() } as never;
+    const metadata = new Metadata();
+    const request = { method: { path: "/a.B/C" }, serviceName: "a", metadata } as never;
     const call = clientLogging(logger)(async () => ({ stream: false, message: {} }) as never);
     await call(request);
     await expect(
       clientLogging(logger)(() => Promise.reject(new KledError(Code.Internal, "bug")))(request),
     ).rejects.toThrow("bug");
-    expect(asked).toEqual(["info", "error"]);
+    // Asked at the start (a request id only for calls logged at info), then for the outcome's level.
+    expect(asked).toEqual(["info", "info", "info", "error"]);
     expect(written).toEqual(["call made"]);
+    expect(metadata.has("x-request-id")).toBe(false);
   });
 });

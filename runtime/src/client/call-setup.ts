@@ -8,7 +8,7 @@ import { setMaxListeners } from "node:events";
 import type { Codecs } from "../codec/codecs.js";
 import { currentContext } from "../context/current-context.js";
 import { Metadata } from "../context/metadata.js";
-import { earliest, newRequestId, PROPAGATED_METADATA_KEYS, REQUEST_ID_KEY } from "../context/propagation.js";
+import { earliest, PROPAGATED_METADATA_KEYS, REQUEST_ID_KEY } from "../context/propagation.js";
 import type { CallOptions, MethodCall } from "./client.js";
 import type { ClientRequest, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
 
@@ -39,7 +39,13 @@ export function newRequest(call: MethodCall, options: CallOptions, defaults: Cal
     if (metadata.has(key) || parent === undefined) continue;
     for (const value of parent.metadata.getAll(key)) metadata.append(key, value);
   }
-  if (!metadata.has(REQUEST_ID_KEY)) metadata.set(REQUEST_ID_KEY, parent?.requestId ?? newRequestId());
+  // Inside a handler, the call carries the request's id on (the server made
+  // one if its caller sent none). Outside, the caller may choose one, the
+  // client logging middleware adds one when it logs calls at info, and
+  // otherwise none is sent and the server makes it: a header whose value
+  // differs on every call cannot be indexed by HPACK and cost about 12 µs of
+  // client CPU and 6 % of a small unary call's throughput here.
+  if (parent !== undefined && !metadata.has(REQUEST_ID_KEY)) metadata.set(REQUEST_ID_KEY, parent.requestId);
   const serviceName = call.defaults.service ?? service.typeName;
   const head: Omit<UnaryClientRequest, "stream" | "message" | "retry"> & { retry?: boolean } = {
     method,

@@ -6,7 +6,7 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { ClientMiddleware, ClientRequest, ClientResponse } from "../client/middleware.js";
-import { REQUEST_ID_KEY } from "../context/propagation.js";
+import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code, codeName } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { abortReasonOf } from "../server/call-context.js";
@@ -26,10 +26,18 @@ export function serverLogging(): ServerMiddleware {
   };
 }
 
-/** Logs every call made, with `logger`. */
+/**
+ * Logs every call made, with `logger`. When calls are logged at `info`, a
+ * call made outside any handler gets a request id here, so that its line and
+ * the server's share it; otherwise it goes without, and the server makes one
+ * (see client/call-setup.ts for why ids are not sent by default).
+ */
 export function clientLogging(logger: Logger): ClientMiddleware {
   return (next) => (request: ClientRequest) => {
     const started = performance.now();
+    if (!request.metadata.has(REQUEST_ID_KEY) && isLevelEnabled(logger, "info")) {
+      request.metadata.set(REQUEST_ID_KEY, newRequestId());
+    }
     const log = (error: unknown) =>
       write(logger, "call made", started, error, {
         method: request.method.path,
