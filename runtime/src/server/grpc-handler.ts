@@ -40,9 +40,13 @@ type AnyCall =
   | grpc.ServerWritableStream<Buffer, Buffer>
   | grpc.ServerDuplexStream<Buffer, Buffer>;
 
-/** How a call's outcome goes back on the wire. */
+/**
+ * How a call's outcome goes back on the wire. `ok` returns a promise only
+ * when sending takes time (streams): every promise of a call costs the
+ * AsyncLocalStorage hooks on Node 20, so a unary answer is sent without one.
+ */
 interface Responder {
-  ok(response: ServerResponse, codec: Codec): Promise<void>;
+  ok(response: ServerResponse, codec: Codec): Promise<void> | undefined;
   fail(status: ErrorStatus): void;
 }
 
@@ -73,12 +77,13 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
 }
 
 
-async function serve(
+/** Serves one call; nothing awaits it, and it settles every outcome itself. */
+function serve(
   binding: MethodBinding,
   call: AnyCall,
   readRequest: (codec: Codec, context: CallContext) => ServerRequest,
   responderFor: (context: CallContext) => Responder,
-): Promise<void> {
+): void {
   const context = newContext(binding, call);
   const responder = responderFor(context);
   binding.calls.add(context);
@@ -91,11 +96,12 @@ async function serve(
   });
   // The whole call, response streaming included, runs in the context, so
   // that client calls made by the handler inherit it.
-  await runWithContext(context, async () => {
+  void runWithContext(context, async () => {
     try {
       const codec = codecOf(binding.codecs, call, context);
       const request = readRequest(codec, context);
-      await responder.ok(await binding.next(request), codec);
+      const sending = responder.ok(await binding.next(request), codec);
+      if (sending !== undefined) await sending;
     } catch (error) {
       try {
         responder.fail(errorStatus(afterAbort(context, error), context));
@@ -208,13 +214,14 @@ function unaryResponder(
   callback: grpc.sendUnaryData<Buffer>,
 ): Responder {
   return {
-    async ok(response, codec) {
+    ok(response, codec) {
       if (response.stream) {
         throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a unary method with a stream`);
       }
       const bytes = toBuffer(codec.encode(binding.method.output, response.message));
       sendHeader(call, context);
       callback(null, bytes, trailerOf(context));
+      return undefined;
     },
     fail(status) {
       sendHeader(call, context);
