@@ -14,8 +14,12 @@ export interface CallContextInit {
   readonly metadata: () => ReadonlyMetadata;
   readonly deadline: Date | undefined;
   readonly peer: string;
-  /** The verified client certificate of an mTLS connection. */
-  readonly peerCertificate: PeerCertificate | undefined;
+  /**
+   * The verified client certificate of an mTLS connection, read when first
+   * asked: Node builds the certificate object anew on every read, and only
+   * mTLS authentication needs it.
+   */
+  readonly peerCertificate: () => PeerCertificate | undefined;
   readonly requestId: string;
   /** The server's logger; the call's own is its child, made on first use. */
   readonly parentLogger: Logger;
@@ -34,7 +38,7 @@ export class CallContext implements ServerContext {
   readonly service: ServiceDefinition;
   readonly deadline: Date | undefined;
   readonly peer: string;
-  readonly peerCertificate: PeerCertificate | undefined;
+  #peerCertificate: PeerCertificate | undefined | (() => PeerCertificate | undefined);
   readonly requestId: string;
   identity: Identity | undefined = undefined;
   // Response headers and trailers, made when the first is set: most calls
@@ -58,9 +62,14 @@ export class CallContext implements ServerContext {
     this.#metadata = init.metadata;
     this.deadline = init.deadline;
     this.peer = init.peer;
-    this.peerCertificate = init.peerCertificate;
+    this.#peerCertificate = init.peerCertificate;
     this.requestId = init.requestId;
     this.#parentLogger = init.parentLogger;
+  }
+
+  get peerCertificate(): PeerCertificate | undefined {
+    if (typeof this.#peerCertificate === "function") this.#peerCertificate = this.#peerCertificate();
+    return this.#peerCertificate;
   }
 
   get metadata(): ReadonlyMetadata {

@@ -125,8 +125,9 @@ function newContext(binding: MethodBinding, call: AnyCall): CallContext {
     metadata: () => fromGrpcMetadata(call.metadata),
     deadline: deadline === Infinity ? undefined : new Date(deadline),
     peer: call.getPeer(),
-    // grpc-js reports the certificate only when the handshake verified it.
-    peerCertificate: call.getAuthContext().sslPeerCertificate,
+    // grpc-js reports the certificate only when the handshake verified it;
+    // read while the call is open (the auth middleware does, first thing).
+    peerCertificate: () => call.getAuthContext().sslPeerCertificate,
     requestId: textHeader(call.metadata, REQUEST_ID_KEY) ?? newRequestId(),
     parentLogger: binding.logger,
   });
