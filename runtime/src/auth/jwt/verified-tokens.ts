@@ -34,11 +34,15 @@ interface Entry {
   readonly identity: Identity;
   /** Epoch ms after which the entry is no longer used. */
   readonly until: number;
+  /** Used since it was added or last passed over by eviction. */
+  used: boolean;
 }
 
 export class VerifiedTokens {
-  // A Map iterates in insertion order: re-inserting on a hit keeps the least
-  // recently used entry first, where eviction takes it.
+  // A Map iterates in insertion order. A hit only marks its entry used (a
+  // token is a few hundred characters, and moving it to the end would hash
+  // it twice more on every call); eviction gives used entries a second
+  // chance at the end, which approximates least-recently-used.
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
@@ -55,9 +59,11 @@ export class VerifiedTokens {
   get(token: string): Identity | undefined {
     const entry = this.#entries.get(token);
     if (entry === undefined) return undefined;
-    this.#entries.delete(token);
-    if (this.now() > entry.until) return undefined;
-    this.#entries.set(token, entry);
+    if (this.now() > entry.until) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    entry.used = true;
     return entry.identity;
   }
 
@@ -65,11 +71,18 @@ export class VerifiedTokens {
   add(token: string, identity: Identity, expiresAtMs: number | undefined): void {
     const until = Math.min(this.now() + this.#maxAgeMs, expiresAtMs ?? Number.POSITIVE_INFINITY);
     this.#entries.delete(token);
-    if (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    if (this.#entries.size >= this.#maxEntries) this.#evictOne();
+    this.#entries.set(token, { identity: frozen(identity), until, used: false });
+  }
+
+  /** Drops the oldest entry not used since it was last passed over; used ones move to the end. */
+  #evictOne(): void {
+    for (const [token, entry] of this.#entries) {
+      this.#entries.delete(token);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#entries.set(token, entry);
     }
-    this.#entries.set(token, { identity: frozen(identity), until });
   }
 
   get size(): number {
