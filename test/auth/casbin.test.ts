@@ -54,6 +54,21 @@ describe("CasbinAuthorizer on a policy file", () => {
     await authorizer.reload();
     expect(await authorizer.enforce("erin", "x", "y", "z")).toBe(false);
   });
+
+  it("remembers what an identity was allowed only until the policy changes or reloads", async () => {
+    // One identity object, as the JWT authenticator hands out for every call with the same token.
+    const frank = { subject: "frank", domain: "acme", claims: {}, source: "jwt" } as const;
+    const echo = { service: "kled.test.v1.EchoService", method: "Echo" };
+    await authorizer.addRoleForUser("frank", "echo-reader", "acme");
+    await authorizer.authorize(frank, echo);
+    await authorizer.authorize(frank, echo); // from the identity's cache
+    await authorizer.removeRoleForUser("frank", "echo-reader", "acme");
+    expect((await rejection(authorizer.authorize(frank, echo))).code).toBe(Code.PermissionDenied);
+    await authorizer.addRoleForUser("frank", "echo-reader", "acme");
+    await authorizer.authorize(frank, echo);
+    await authorizer.reload(); // back to the file, which does not know frank
+    expect((await rejection(authorizer.authorize(frank, echo))).code).toBe(Code.PermissionDenied);
+  });
 });
 
 describe("auth middleware with a Casbin authorizer", () => {

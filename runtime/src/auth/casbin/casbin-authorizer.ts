@@ -34,13 +34,18 @@ export interface CasbinFileOptions extends Omit<CasbinAuthorizerOptions, "adapte
  * subject or for one of the roles its credential carries; otherwise
  * PERMISSION_DENIED. Default deny.
  *
- * Decisions are cached (Casbin's CachedEnforcer). A reload builds a new
- * enforcer from the adapter and swaps it in whole, so calls never see a
- * half-loaded policy and the cache starts empty; changes made here clear
- * the cache too. Changes and reloads run one at a time.
+ * Decisions are cached (Casbin's CachedEnforcer), and the methods an
+ * identity object was allowed are remembered with it (a WeakMap): the JWT
+ * authenticator hands the same identity to every call with the same token,
+ * so a caller's later calls to a method skip the enforcer. A reload builds
+ * a new enforcer from the adapter and swaps it in whole, so calls never see
+ * a half-loaded policy, and both caches start empty; changes made here
+ * clear them too. Changes and reloads run one at a time.
  */
 export class CasbinAuthorizer implements Authorizer {
   #enforcer: CachedEnforcer;
+  /** Per identity object, the `service/method` paths it was allowed under the current policy. */
+  #allowed = new WeakMap<Identity, Set<string>>();
   #queue: Promise<unknown> = Promise.resolve();
   #reloadPending = false;
   readonly #options: CasbinAuthorizerOptions;
@@ -95,9 +100,20 @@ export class CasbinAuthorizer implements Authorizer {
   }
 
   async authorize(identity: Identity, request: AuthorizationRequest): Promise<void> {
+    const path = `${request.service}/${request.method}`;
+    // The policy may be swapped while the enforcer is asked: an answer is
+    // remembered in the cache of the policy it was asked under, never in a
+    // newer one.
+    const cache = this.#allowed;
+    const allowed = cache.get(identity);
+    if (allowed?.has(path) === true) return;
     const domain = identity.domain ?? DEFAULT_AUTH_DOMAIN;
     for (const subject of [identity.subject, ...(identity.roles ?? [])]) {
-      if (await this.enforce(subject, domain, request.service, request.method)) return;
+      if (await this.enforce(subject, domain, request.service, request.method)) {
+        if (allowed === undefined) cache.set(identity, new Set([path]));
+        else allowed.add(path);
+        return;
+      }
     }
     throw permissionDenied(identity.subject, domain, request);
   }
@@ -109,6 +125,7 @@ export class CasbinAuthorizer implements Authorizer {
     return this.#serially(async () => {
       this.#reloadPending = false;
       this.#enforcer = await loadEnforcer(this.#model, this.#options.adapter);
+      this.#allowed = new WeakMap();
       this.#logger.debug("policy reloaded");
     });
   }
@@ -143,6 +160,7 @@ export class CasbinAuthorizer implements Authorizer {
       // The enforcer writes through the adapter first (autoSave) and changes its model only if that worked.
       const changed = await apply(this.#enforcer);
       this.#enforcer.invalidateCache();
+      this.#allowed = new WeakMap();
       if (changed) await this.#options.watcher?.update();
       return changed;
     });
