@@ -60,6 +60,6 @@ function handlerResult(ctx: FileContext, method: DescMethod): Printable[] {
       return [rt.MaybePromise, "<", response, ">"];
     case "server_streaming":
     case "bidi_streaming":
-      return [rt.Stream, "<", response, ">"];
+      return [rt.HandlerStream, "<", response, ">"];
   }
 }

@@ -5,6 +5,7 @@ const runtimeTypes = [
   "CallOptions",
   "Client",
   "HandlerContext",
+  "HandlerStream",
   "MaybePromise",
   "RegisterHandlerOptions",
   "Reply",

@@ -40,7 +40,7 @@ describe("target=js+dts", () => {
     const dts = kled.get("kled/test/v1/echo_kled.d.ts") ?? "";
     expect(dts).toContain("export declare const EchoServiceDefinition: ServiceDefinition;");
     expect(dts).toContain(
-      "count(request: CountRequest, context: HandlerContext): Stream<MessageInitShape<typeof CountResponseSchema>>;",
+      "count(request: CountRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof CountResponseSchema>>;",
     );
     expect(dts).toContain(
       "export declare function createEchoServiceClient(client: Client, options?: ServiceClientOptions): EchoServiceClient;",

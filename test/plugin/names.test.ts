@@ -19,11 +19,11 @@ describe("names", () => {
     const lines = linesOf(files, "kled/test/v1/clash_kled.ts");
     // Whichever name is printed first keeps it; the other gets a "$1" alias.
     expect(lines).toContain(
-      'import type { CallOptions, Client, HandlerContext, MaybePromise, RegisterHandlerOptions, Reply, Server as Server$1, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";',
+      'import type { CallOptions, Client, HandlerContext, HandlerStream, MaybePromise, RegisterHandlerOptions, Reply, Server as Server$1, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";',
     );
     expect(lines).toContain('import type { Server, ServerSchema, Stream as Stream$1, StreamSchema } from "./clash_pb";');
     expect(lines).toContain(
-      "  pipe(requests: Stream<Server>, context: HandlerContext): Stream<MessageInitShape<typeof StreamSchema>>;",
+      "  pipe(requests: Stream<Server>, context: HandlerContext): HandlerStream<MessageInitShape<typeof StreamSchema>>;",
     );
     expect(lines).toContain(
       "export function registerClashServiceHandler(server: Server$1, handler: ClashServiceHandler, options?: RegisterHandlerOptions): void {",

@@ -50,7 +50,7 @@ describe("services", () => {
   it("imports runtime and protobuf-es names, types with `import type`", () => {
     expect(lines).toContain('import type { MessageInitShape } from "@bufbuild/protobuf";');
     expect(lines).toContain(
-      'import type { CallOptions, Client, HandlerContext, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";',
+      'import type { CallOptions, Client, HandlerContext, HandlerStream, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";',
     );
     expect(lines).toContain('import { createServiceClient, defineService } from "@kled/runtime";');
     expect(lines).toContain('import { EchoService } from "./echo_pb";');
@@ -91,7 +91,7 @@ describe("services", () => {
       "   *",
       "   * @generated from rpc kled.test.v1.EchoService.Count",
       "   */",
-      "  count(request: CountRequest, context: HandlerContext): Stream<MessageInitShape<typeof CountResponseSchema>>;",
+      "  count(request: CountRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof CountResponseSchema>>;",
       "  /**",
       "   * @generated from rpc kled.test.v1.EchoService.Sum",
       "   */",
@@ -103,7 +103,7 @@ describe("services", () => {
       "   * @generated from rpc kled.test.v1.EchoService.Chat",
       "   * @deprecated",
       "   */",
-      "  chat(requests: Stream<ChatRequest>, context: HandlerContext): Stream<MessageInitShape<typeof ChatResponseSchema>>;",
+      "  chat(requests: Stream<ChatRequest>, context: HandlerContext): HandlerStream<MessageInitShape<typeof ChatResponseSchema>>;",
       "}",
     ]);
   });

@@ -1,4 +1,4 @@
-export type { MaybePromise, Stream, Reply } from "./async-types.js";
+export type { HandlerStream, MaybePromise, Stream, Reply } from "./async-types.js";
 export {
   defineService,
   type Idempotency,

@@ -62,10 +62,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function toMessages(method: MethodDefinition, output: unknown): ResponseStream {
   return new ResponseStream(
     () => {
-      if (!isAsyncIterable(output)) {
+      if (!isIterable(output)) {
+        const got = output === null ? "null" : typeof output;
         throw new KledError(
           Code.Internal,
-          `handler of ${method.path} returned ${typeof output}, not an AsyncIterable; make it an async generator`,
+          `handler of ${method.path} returned ${got}, not an AsyncIterable or Iterable; make it an async generator, a generator or an array`,
         );
       }
       return output;
@@ -84,6 +85,7 @@ function toMessage(method: MethodDefinition, schema: DescMessage, value: unknown
   return create(schema, value as MessageInitShape<DescMessage>);
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+/** An async or a sync iterable object; a string is iterable too, but never a stream of messages. */
+function isIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  return typeof value === "object" && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
 }

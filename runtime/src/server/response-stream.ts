@@ -6,7 +6,8 @@
  * Middleware that only needs to know when the stream ends (logging) adds a
  * callback with {@link withEnd} instead of wrapping the iterable, and the
  * transport sends with {@link pump}, which reads the handler's iterable
- * directly: a streamed message costs one async step, not one per layer.
+ * directly: a streamed message costs one async step, not one per layer —
+ * none when the handler returned a sync iterable and the transport keeps up.
  * Anyone else iterates it like any AsyncIterable.
  */
 import type { Message } from "@bufbuild/protobuf";
@@ -18,12 +19,12 @@ export type StreamEnd = (error: unknown) => void;
 
 export class ResponseStream implements AsyncIterable<Message> {
   /**
-   * `source` gives the handler's iterable when iteration starts (and throws
-   * if the handler returned something else); `convert` turns each value into
-   * the message to send.
+   * `source` gives the handler's iterable, async or sync, when iteration
+   * starts (and throws if the handler returned something else); `convert`
+   * turns each value into the message to send.
    */
   constructor(
-    private readonly source: () => AsyncIterable<unknown>,
+    private readonly source: () => AsyncIterable<unknown> | Iterable<unknown>,
     private readonly convert: (value: unknown) => Message,
     private readonly ends: readonly StreamEnd[] = [],
   ) {}
@@ -40,10 +41,22 @@ export class ResponseStream implements AsyncIterable<Message> {
   async pump(send: (message: Message) => Promise<void> | undefined, stopped: () => boolean): Promise<void> {
     let outcome: unknown = stoppedEarly();
     try {
-      for await (const value of this.source()) {
-        if (stopped()) return;
-        const sent = send(this.convert(value));
-        if (sent !== undefined) await sent;
+      const source = this.source();
+      if (Symbol.asyncIterator in source) {
+        for await (const value of source) {
+          if (stopped()) return;
+          const sent = send(this.convert(value));
+          if (sent !== undefined) await sent;
+        }
+      } else {
+        // A sync source is read without awaiting between messages; the
+        // transport's backpressure (send returning a promise) is what pauses
+        // it, and what lets a cancellation be seen.
+        for (const value of source) {
+          if (stopped()) return;
+          const sent = send(this.convert(value));
+          if (sent !== undefined) await sent;
+        }
       }
       outcome = undefined;
     } catch (error) {

@@ -2,7 +2,7 @@
 // @generated from file kled/test/v1/echo.proto (package kled.test.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallOptions, Client, HandlerContext, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";
+import type { CallOptions, Client, HandlerContext, HandlerStream, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";
 import { createServiceClient, defineService } from "@kled/runtime";
 import type { ChatRequest, ChatRequestSchema, ChatResponse, ChatResponseSchema, CountRequest, CountRequestSchema, CountResponse, CountResponseSchema, EchoRequest, EchoRequestSchema, EchoResponse, EchoResponseSchema, SumRequest, SumRequestSchema, SumResponse, SumResponseSchema } from "./echo_pb.js";
 import { EchoService } from "./echo_pb.js";
@@ -39,7 +39,7 @@ export interface EchoServiceHandler {
    *
    * @generated from rpc kled.test.v1.EchoService.Count
    */
-  count(request: CountRequest, context: HandlerContext): Stream<MessageInitShape<typeof CountResponseSchema>>;
+  count(request: CountRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof CountResponseSchema>>;
   /**
    * Sum adds up a stream of numbers.
    *
@@ -51,7 +51,7 @@ export interface EchoServiceHandler {
    *
    * @generated from rpc kled.test.v1.EchoService.Chat
    */
-  chat(requests: Stream<ChatRequest>, context: HandlerContext): Stream<MessageInitShape<typeof ChatResponseSchema>>;
+  chat(requests: Stream<ChatRequest>, context: HandlerContext): HandlerStream<MessageInitShape<typeof ChatResponseSchema>>;
 }
 
 /**

@@ -10,7 +10,7 @@
 // @generated from file kled/agent/v1/agent.proto (package kled.agent.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallOptions, Client, HandlerContext, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream, Topic } from "@kled/runtime";
+import type { CallOptions, Client, HandlerContext, HandlerStream, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream, Topic } from "@kled/runtime";
 import { createServiceClient, defineService, defineTopic } from "@kled/runtime";
 import type { CancelTaskRequest, CancelTaskRequestSchema, CancelTaskResponse, CancelTaskResponseSchema, CreateTaskRequest, CreateTaskRequestSchema, CreateTaskResponse, CreateTaskResponseSchema, GetAgentCardRequest, GetAgentCardRequestSchema, GetAgentCardResponse, GetAgentCardResponseSchema, GetTaskRequest, GetTaskRequestSchema, GetTaskResponse, GetTaskResponseSchema, ListTasksRequest, ListTasksRequestSchema, ListTasksResponse, ListTasksResponseSchema, SubscribeTaskRequest, SubscribeTaskRequestSchema, SubscribeTaskResponse, SubscribeTaskResponseSchema } from "./agent_pb.js";
 import { AgentService, TaskEventSchema } from "./agent_pb.js";
@@ -70,7 +70,7 @@ export interface AgentServiceHandler {
    *
    * @generated from rpc kled.agent.v1.AgentService.SubscribeTask
    */
-  subscribeTask(request: SubscribeTaskRequest, context: HandlerContext): Stream<MessageInitShape<typeof SubscribeTaskResponseSchema>>;
+  subscribeTask(request: SubscribeTaskRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof SubscribeTaskResponseSchema>>;
   /**
    * GetAgentCard describes the agent: who it is and what it can do.
    *

@@ -13,7 +13,7 @@
 // @generated from file kled/mcp/v1/mcp.proto (package kled.mcp.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallOptions, Client, HandlerContext, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";
+import type { CallOptions, Client, HandlerContext, HandlerStream, MaybePromise, RegisterHandlerOptions, Reply, Server, ServiceClientOptions, ServiceDefinition, Stream } from "@kled/runtime";
 import { createServiceClient, defineService } from "@kled/runtime";
 import type { CallToolRequest, CallToolRequestSchema, CallToolResponse, CallToolResponseSchema, CallToolStreamRequest, CallToolStreamRequestSchema, CallToolStreamResponse, CallToolStreamResponseSchema, CompleteRequest, CompleteRequestSchema, CompleteResponse, CompleteResponseSchema, GetPromptRequest, GetPromptRequestSchema, GetPromptResponse, GetPromptResponseSchema, InitializeRequest, InitializeRequestSchema, InitializeResponse, InitializeResponseSchema, ListPromptsRequest, ListPromptsRequestSchema, ListPromptsResponse, ListPromptsResponseSchema, ListResourcesRequest, ListResourcesRequestSchema, ListResourcesResponse, ListResourcesResponseSchema, ListResourceTemplatesRequest, ListResourceTemplatesRequestSchema, ListResourceTemplatesResponse, ListResourceTemplatesResponseSchema, ListToolsRequest, ListToolsRequestSchema, ListToolsResponse, ListToolsResponseSchema, PingRequest, PingRequestSchema, PingResponse, PingResponseSchema, ReadResourceRequest, ReadResourceRequestSchema, ReadResourceResponse, ReadResourceResponseSchema } from "./mcp_pb.js";
 import { McpService } from "./mcp_pb.js";
@@ -79,7 +79,7 @@ export interface McpServiceHandler {
    *
    * @generated from rpc kled.mcp.v1.McpService.CallToolStream
    */
-  callToolStream(request: CallToolStreamRequest, context: HandlerContext): Stream<MessageInitShape<typeof CallToolStreamResponseSchema>>;
+  callToolStream(request: CallToolStreamRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof CallToolStreamResponseSchema>>;
   /**
    * ListResources lists the resources the server offers (MCP "resources/list").
    *
