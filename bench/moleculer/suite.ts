@@ -15,6 +15,7 @@ import { startChild } from "../support/spawn.js";
 import type { Suite } from "../support/suite.js";
 import { NATS_URL } from "./broker.js";
 import { unreachable } from "./nats-reachable.js";
+import { kledEchoServer, rawEchoServer } from "../rpc/servers.js";
 import { HIGH_IN_FLIGHT } from "../rpc/workload.js";
 
 export const peerSuite: Suite = {
@@ -27,8 +28,8 @@ export const peerSuite: Suite = {
     const profileDir = context.settings.profileDir;
     const namespace = `kled-bench-${randomBytes(4).toString("hex")}`;
     const [kledServer, rawServer, moleculerServer] = await Promise.all([
-      children.get("kled-server", () => startChild(benchProgram("rpc", "kled-server.ts"), { label: "kled-server", env, profileDir })),
-      children.get("raw-server", () => startChild(benchProgram("rpc", "raw-server.ts"), { label: "raw-server", env, profileDir })),
+      kledEchoServer(context),
+      rawEchoServer(context),
       children.get("moleculer-server", () =>
         startChild(benchProgram("moleculer", "server.ts"), { label: "moleculer-server", args: [namespace], env, profileDir }),
       ),

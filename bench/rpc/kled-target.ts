@@ -5,23 +5,27 @@
  * service that only calls needs no server of its own.
  */
 import { Service } from "@kled/runtime";
-import { createEchoServiceClient } from "../../test/gen/kled/test/v1/echo_kled.js";
+import { createEchoServiceClient, type EchoServiceClient } from "../../test/gen/kled/test/v1/echo_kled.js";
 import type { Target } from "../support/closed-loop.js";
-import { ECHO_TEXT, KLED_SERVICE_NAME, STREAM_COUNT } from "./workload.js";
+import { ECHO_TEXT, KLED_SERVICE_NAME, KLED_SYNC_COUNT_SERVICE_NAME, STREAM_COUNT } from "./workload.js";
 
 /** The Kled targets, and a function that closes their service. */
-export function kledTargets(): { unary: Target; stream: Target; close: () => Promise<void> } {
+export function kledTargets(): { unary: Target; stream: Target; syncCountStream: Target; close: () => Promise<void> } {
   const service = new Service({ name: "bench.load" });
   const client = createEchoServiceClient(service.client, { service: KLED_SERVICE_NAME });
+  const syncCount = createEchoServiceClient(service.client, { service: KLED_SYNC_COUNT_SERVICE_NAME });
   return {
     unary: async () => {
       await client.echo({ text: ECHO_TEXT });
     },
-    stream: async () => {
-      let received = 0;
-      for await (const _ of client.count({ n: STREAM_COUNT })) received++;
-      return received;
-    },
+    stream: () => countAll(client),
+    syncCountStream: () => countAll(syncCount),
     close: () => service.stop(),
   };
+}
+
+async function countAll(client: EchoServiceClient): Promise<number> {
+  let received = 0;
+  for await (const _ of client.count({ n: STREAM_COUNT })) received++;
+  return received;
 }

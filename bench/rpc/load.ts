@@ -13,7 +13,13 @@ if (rawAddress === undefined) throw new Error("usage: load.ts <raw server host:p
 const kled = kledTargets();
 const raw = rawTargets(rawAddress);
 serveLoad(
-  { "kled.unary": kled.unary, "kled.stream": kled.stream, "raw.unary": raw.unary, "raw.stream": raw.stream },
+  {
+    "kled.unary": kled.unary,
+    "kled.stream": kled.stream,
+    "kled.stream-sync-count": kled.syncCountStream,
+    "raw.unary": raw.unary,
+    "raw.stream": raw.stream,
+  },
   async () => {
     await Promise.all([kled.close(), raw.close()]);
   },

@@ -1,29 +1,26 @@
 /**
  * Suites 1 and 2: Kled against raw @grpc/grpc-js, unary and server
- * streaming. Both use the same three children: the Kled server, the raw
- * server, and one load process holding both clients.
+ * streaming. Both use the same children: the Kled server, the raw server,
+ * and one load process holding both clients; streaming adds a second Kled
+ * server whose Count handler is a sync generator.
  */
 import { compareTargets, whenReady, type MeasuredRun, type ServerPair } from "../support/compare.js";
 import { costRow, latencyRow, rateRow } from "../support/rows.js";
 import { benchProgram } from "../support/paths.js";
 import { startChild, type Child } from "../support/spawn.js";
 import type { Suite, SuiteContext } from "../support/suite.js";
+import { kledEchoServer, rawEchoServer, type CountShape } from "./servers.js";
 import { HIGH_IN_FLIGHT, STREAM_COUNT } from "./workload.js";
 
 /** The load process, with the servers it calls started and discovered. */
-async function rpcProcesses(context: SuiteContext): Promise<{ load: Child; servers: ServerPair }> {
-  const { children, env } = context;
-  const profileDir = context.settings.profileDir;
-  const [kled, raw] = await Promise.all([
-    children.get("kled-server", () => startChild(benchProgram("rpc", "kled-server.ts"), { label: "kled-server", env, profileDir })),
-    children.get("raw-server", () => startChild(benchProgram("rpc", "raw-server.ts"), { label: "raw-server", env, profileDir })),
-  ]);
-  const load = await children.get("rpc-load", async () => {
+async function rpcProcesses(context: SuiteContext, countShape: CountShape): Promise<{ load: Child; servers: ServerPair }> {
+  const [kled, raw] = await Promise.all([kledEchoServer(context, countShape), rawEchoServer(context)]);
+  const load = await context.children.get("rpc-load", async () => {
     const load = await startChild(benchProgram("rpc", "load.ts"), {
       label: "rpc-load",
       args: [raw.info["address"] ?? ""],
-      env,
-      profileDir,
+      env: context.env,
+      profileDir: context.settings.profileDir,
     });
     await whenReady(load, ["kled.unary", "raw.unary"]);
     return load;
@@ -42,7 +39,7 @@ export const unarySuite: Suite = {
   name: "unary",
   title: "Unary RPC (Echo, 100-byte text) vs raw @grpc/grpc-js",
   async run(context) {
-    const { load, servers } = await rpcProcesses(context);
+    const { load, servers } = await rpcProcesses(context, "async-count");
     const targets = { kled: "kled.unary", baseline: "raw.unary" };
     const one = await compareTargets(context, load, targets, servers, 1, "unary, 1 in flight");
     const many = await compareTargets(context, load, targets, servers, HIGH_IN_FLIGHT, `unary, ${HIGH_IN_FLIGHT} in flight`);
@@ -69,13 +66,34 @@ export const streamSuite: Suite = {
   name: "stream",
   title: `Server streaming (Count, n = ${STREAM_COUNT.toLocaleString("en-US")}) vs raw @grpc/grpc-js`,
   async run(context) {
-    const { load, servers } = await rpcProcesses(context);
-    const pairs = await compareTargets(context, load, { kled: "kled.stream", baseline: "raw.stream" }, servers, 1, "stream");
+    // The usual handler, an async generator, and a sync generator, the like
+    // of the raw server's write loop; each against the same raw server.
+    const asyncCount = await rpcProcesses(context, "async-count");
+    const asyncPairs = await compareTargets(
+      context,
+      asyncCount.load,
+      { kled: "kled.stream", baseline: "raw.stream" },
+      asyncCount.servers,
+      1,
+      "stream, async generator handler",
+    );
+    const syncCount = await rpcProcesses(context, "sync-count");
+    await whenReady(syncCount.load, ["kled.stream-sync-count"]);
+    const syncPairs = await compareTargets(
+      context,
+      syncCount.load,
+      { kled: "kled.stream-sync-count", baseline: "raw.stream" },
+      syncCount.servers,
+      1,
+      "stream, sync generator handler",
+    );
     return {
       rows: [
-        rateRow("messages/s, 1 stream", "/s", pairs, rate, 0.95),
-        costRow("client CPU per message", "µs", pairs, clientCpu),
-        costRow("server CPU per message", "µs", pairs, serverCpu),
+        rateRow("messages/s, async generator handler", "/s", asyncPairs, rate, 0.95),
+        rateRow("messages/s, sync generator handler", "/s", syncPairs, rate, 0.95),
+        costRow("client CPU per message", "µs", asyncPairs, clientCpu),
+        costRow("server CPU per message, async generator", "µs", asyncPairs, serverCpu),
+        costRow("server CPU per message, sync generator", "µs", syncPairs, serverCpu),
       ],
     };
   },

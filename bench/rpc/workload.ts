@@ -12,5 +12,8 @@ export const STREAM_COUNT = 100_000;
 /** The registered name of the Kled echo service under test. */
 export const KLED_SERVICE_NAME = "bench.echo";
 
+/** The same service whose Count is a sync generator, served by a second Kled server process. */
+export const KLED_SYNC_COUNT_SERVICE_NAME = "bench.echo-sync-count";
+
 /** Calls in flight for throughput comparisons: enough to keep both cores busy, as a loaded service would be. */
 export const HIGH_IN_FLIGHT = 64;
