@@ -7,7 +7,7 @@
  * share from Casbin's. No targets: the rows are for information.
  */
 import { randomBytes } from "node:crypto";
-import { compareTargets, whenReady, type MeasuredRun } from "../support/compare.js";
+import { compareTargets, runMeasures, whenReady } from "../support/compare.js";
 import type { RunArgs } from "../support/load-program.js";
 import { benchProgram } from "../support/paths.js";
 import { costRow, latencyRow, rateRow } from "../support/rows.js";
@@ -76,9 +76,7 @@ async function callerToken(secret: string): Promise<string> {
   );
 }
 
-const rate = (run: MeasuredRun) => run.perSecond;
-const p50 = (run: MeasuredRun) => run.p50Ms;
-const serverCpu = (run: MeasuredRun) => run.serverCpuUs / run.units;
+const { rate, p50Ms: p50, serverCpu } = runMeasures;
 
 export const authzSuite: Suite = {
   name: "authz",

@@ -7,8 +7,7 @@
  * costs in Node next to a NATS request-reply.
  */
 import { randomBytes } from "node:crypto";
-import type { RunResult } from "../support/closed-loop.js";
-import { compareTargets, whenReady } from "../support/compare.js";
+import { compareTargets, runMeasures, whenReady } from "../support/compare.js";
 import { latencyRow, rateRow } from "../support/rows.js";
 import { benchProgram } from "../support/paths.js";
 import { startChild } from "../support/spawn.js";
@@ -55,12 +54,12 @@ export const peerSuite: Suite = {
       HIGH_IN_FLIGHT,
       `peer reference (raw grpc-js), ${HIGH_IN_FLIGHT} in flight`,
     );
-    const rate = (run: RunResult) => run.perSecond;
+    const { rate, p50Ms } = runMeasures;
     return {
       rows: [
         rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", many, rate, 1.5),
         rateRow("calls/s, 1 in flight", "/s", one, rate),
-        latencyRow("p50 latency, 1 in flight", one, (run) => run.p50Ms),
+        latencyRow("p50 latency, 1 in flight", one, p50Ms),
         rateRow(`reference, raw grpc-js in Kled's column: calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", reference, rate),
       ],
     };

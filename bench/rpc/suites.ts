@@ -4,7 +4,7 @@
  * and one load process holding both clients; streaming adds a second Kled
  * server whose Count handler is a sync generator.
  */
-import { compareTargets, whenReady, type MeasuredRun, type ServerPair } from "../support/compare.js";
+import { compareTargets, runMeasures, whenReady, type ServerPair } from "../support/compare.js";
 import { costRow, latencyRow, rateRow } from "../support/rows.js";
 import { benchProgram } from "../support/paths.js";
 import { startChild, type Child } from "../support/spawn.js";
@@ -28,12 +28,7 @@ async function rpcProcesses(context: SuiteContext, countShape: CountShape): Prom
   return { load, servers: { kled, baseline: raw } };
 }
 
-const rate = (run: MeasuredRun) => run.perSecond;
-const p50 = (run: MeasuredRun) => run.p50Ms;
-const p99 = (run: MeasuredRun) => run.p99Ms;
-// Per unit: per call for unary, per message for streams.
-const clientCpu = (run: MeasuredRun) => run.clientCpuUs / run.units;
-const serverCpu = (run: MeasuredRun) => run.serverCpuUs / run.units;
+const { rate, p50Ms: p50, p99Ms: p99, clientCpu, serverCpu } = runMeasures;
 
 export const unarySuite: Suite = {
   name: "unary",
@@ -68,25 +63,13 @@ export const streamSuite: Suite = {
   async run(context) {
     // The usual handler, an async generator, and a sync generator, the like
     // of the raw server's write loop; each against the same raw server.
-    const asyncCount = await rpcProcesses(context, "async-count");
-    const asyncPairs = await compareTargets(
-      context,
-      asyncCount.load,
-      { kled: "kled.stream", baseline: "raw.stream" },
-      asyncCount.servers,
-      1,
-      "stream, async generator handler",
-    );
-    const syncCount = await rpcProcesses(context, "sync-count");
-    await whenReady(syncCount.load, ["kled.stream-sync-count"]);
-    const syncPairs = await compareTargets(
-      context,
-      syncCount.load,
-      { kled: "kled.stream-sync-count", baseline: "raw.stream" },
-      syncCount.servers,
-      1,
-      "stream, sync generator handler",
-    );
+    const compareCount = async (shape: CountShape, target: string, what: string) => {
+      const { load, servers } = await rpcProcesses(context, shape);
+      await whenReady(load, [target]);
+      return compareTargets(context, load, { kled: target, baseline: "raw.stream" }, servers, 1, `stream, ${what} handler`);
+    };
+    const asyncPairs = await compareCount("async-count", "kled.stream", "async generator");
+    const syncPairs = await compareCount("sync-count", "kled.stream-sync-count", "sync generator");
     return {
       rows: [
         rateRow("messages/s, async generator handler", "/s", asyncPairs, rate, 0.95),

@@ -26,6 +26,18 @@ export interface MeasuredRun extends RunResult {
   readonly serverCpuUs: number;
 }
 
+/**
+ * What the rows of the closed-loop suites read off a run. Per unit: per call
+ * for unary calls, per message for streams.
+ */
+export const runMeasures = {
+  rate: (run: RunResult) => run.perSecond,
+  p50Ms: (run: RunResult) => run.p50Ms,
+  p99Ms: (run: RunResult) => run.p99Ms,
+  clientCpu: (run: RunResult) => run.clientCpuUs / run.units,
+  serverCpu: (run: MeasuredRun) => run.serverCpuUs / run.units,
+};
+
 export async function compareTargets(
   context: SuiteContext,
   load: Child,
