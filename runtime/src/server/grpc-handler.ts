@@ -76,7 +76,6 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
   }
 }
 
-
 /** Serves one call; nothing awaits it, and it settles every outcome itself. */
 function serve(
   binding: MethodBinding,
