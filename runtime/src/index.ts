@@ -8,6 +8,7 @@ export * from "./service/index.js";
 export * from "./codec/index.js";
 export * from "./context/index.js";
 export * from "./logging/index.js";
+export * from "./call-logging/index.js";
 export * from "./server/index.js";
 export * from "./client/index.js";
 export * from "./resilience/index.js";

@@ -4,13 +4,13 @@
  * the call being served: its deadline bounds ours, its cancellation cancels
  * ours, and its trace metadata travels on.
  */
-import { setMaxListeners } from "node:events";
 import type { Codecs } from "../codec/codecs.js";
 import { currentContext } from "../context/current-context.js";
 import { Metadata } from "../context/metadata.js";
 import { earliest, PROPAGATED_METADATA_KEYS, REQUEST_ID_KEY } from "../context/propagation.js";
 import type { CallOptions, MethodCall } from "./client.js";
 import type { ClientRequest, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
+import { NEVER_ABORTED } from "../transport/abort.js";
 
 /** What a request carries: one message, or a stream of them. */
 export type RequestBody =
@@ -85,22 +85,6 @@ function ownDeadline(call: MethodCall, serviceName: string, options: CallOptions
     throw new Error(`${call.method.path}: timeoutMs ${timeoutMs} is invalid; use a positive number of milliseconds`);
   }
   return new Date(Date.now() + timeoutMs);
-}
-
-/**
- * The signal of calls that nothing can cancel, shared by all of them. Code
- * that would listen to a call's signal checks {@link canAbort} first: with
- * many calls in flight the listeners of one shared signal pile up, and
- * Node's addEventListener walks them all on every add (its duplicate check),
- * which made listening cost O(calls in flight) per call.
- */
-export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
-// Should a listener be added anyway, many are expected, not a leak.
-setMaxListeners(0, NEVER_ABORTED);
-
-/** False for {@link NEVER_ABORTED}: no need to listen to it. */
-export function canAbort(signal: AbortSignal): boolean {
-  return signal !== NEVER_ABORTED;
 }
 
 function combine(own: AbortSignal | undefined, inherited: AbortSignal | undefined): AbortSignal {

@@ -13,8 +13,8 @@ import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { messageOf } from "../errors/message-of.js";
 import type { ClientRequest, ClientResponse, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
-import { canAbort } from "./call-setup.js";
-import { callError } from "./status.js";
+import { canAbort } from "../transport/abort.js";
+import { callError } from "../transport/status.js";
 
 type Call = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer> | grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>;
 

@@ -10,7 +10,7 @@
  * hold slots that unary calls need.
  */
 import { BulkheadPolicy, bulkhead, isBulkheadRejectedError, isTaskCancelledError } from "cockatiel";
-import { canAbort } from "../client/call-setup.js";
+import { canAbort } from "../transport/abort.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { markNotSent } from "./classify.js";

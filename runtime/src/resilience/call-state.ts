@@ -4,7 +4,7 @@
  * and trailers of the attempt the caller will see.
  */
 import type { Message } from "@bufbuild/protobuf";
-import type { ClientRequest } from "../client/middleware.js";
+import type { ClientRequest } from "../transport/call.js";
 import type { ReadonlyMetadata } from "../context/metadata.js";
 import type { KledError } from "../errors/kled-error.js";
 import { DEFAULT_STREAM_REPLAY_LIMIT } from "./defaults.js";

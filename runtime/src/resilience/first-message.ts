@@ -1,5 +1,5 @@
 import type { Message } from "@bufbuild/protobuf";
-import type { ClientResponse } from "../client/middleware.js";
+import type { ClientResponse } from "../transport/call.js";
 
 /**
  * Waits for the first message of a response stream (or its clean end), so

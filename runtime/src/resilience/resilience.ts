@@ -20,9 +20,9 @@
  * node each attempt went to without depending on the selector.
  */
 import { isBrokenCircuitError } from "cockatiel";
-import type { ClientRequest, ClientResponse } from "../client/middleware.js";
-import { canAbort } from "../client/call-setup.js";
-import { callError } from "../client/status.js";
+import type { ClientRequest, ClientResponse } from "../transport/call.js";
+import { canAbort } from "../transport/abort.js";
+import { callError } from "../transport/status.js";
 import type { MethodDefinition } from "../definition/service-definition.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";

@@ -5,7 +5,7 @@ import type { MaybePromise } from "../definition/async-types.js";
 import { messageOf } from "../errors/message-of.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
-import { clientLogging, serverLogging } from "../logging/middleware.js";
+import { clientLogging, serverLogging } from "../call-logging/middleware.js";
 import { resilienceFromEnv } from "../resilience/from-env.js";
 import { logResilienceEvents } from "../resilience/log-events.js";
 import { CachedRegistry } from "../registry/cache/cached-registry.js";

@@ -2,7 +2,7 @@ import type { Metadata as GrpcMetadata } from "@grpc/grpc-js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { messageOf } from "../errors/message-of.js";
-import type { ClientRequest } from "./middleware.js";
+import type { ClientRequest } from "./call.js";
 
 /** What grpc-js rejects calls with. */
 interface GrpcStatusError {

@@ -3,6 +3,9 @@
  * the status code and the duration. Streams are logged when they end.
  * OK and client-side failures log at `info`/`warn`; failures that point at
  * a server fault (INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED) at `error`.
+ *
+ * A middleware of both sides, so it sits above the server and the client,
+ * while the logger itself (logging/) sits below everything.
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { ClientMiddleware, ClientRequest, ClientResponse } from "../client/middleware.js";
@@ -12,7 +15,7 @@ import { KledError } from "../errors/kled-error.js";
 import { abortReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware, ServerResponse } from "../server/middleware.js";
 import { ResponseStream } from "../server/response-stream.js";
-import { isLevelEnabled, type LogLevel, type Logger } from "./logger.js";
+import { isLevelEnabled, type LogLevel, type Logger } from "../logging/logger.js";
 
 /** Logs every served call with the call's own logger (method and request id included). */
 export function serverLogging(): ServerMiddleware {

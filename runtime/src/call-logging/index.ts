@@ -1,0 +1,1 @@
+export { clientLogging, serverLogging } from "./middleware.js";
