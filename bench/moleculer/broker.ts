@@ -16,7 +16,7 @@ export function createBroker(nodeID: string, namespace: string): moleculer.Servi
   return new moleculer.ServiceBroker({
     nodeID,
     namespace,
-    transporter: NATS_URL,
+    transporter: { type: "NATS", options: { url: NATS_URL } },
     logger: false,
     metrics: false,
     tracing: false,

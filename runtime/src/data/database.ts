@@ -1,9 +1,10 @@
-import { MikroORM, type EntityManager, type EntitySchema, type Options } from "@mikro-orm/core";
-import { LibSqlDriver } from "@mikro-orm/libsql";
-import { PostgreSqlDriver } from "@mikro-orm/postgresql";
+import type { EntityManager, EntitySchema, Options } from "@mikro-orm/core";
+import { MikroORM } from "../peers/mikro-orm.js";
+import { isMissingPeer, loadPeer } from "../peers/load-peer.js";
 import { messageOf } from "../errors/message-of.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
+import { isMapped } from "./is-mapped.js";
 import { DATABASE_URL_ENV, DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from "./database-url.js";
 
 /** An entity schema of any entity type (`any`: EntitySchema is invariant in its entity type). */
@@ -45,7 +46,7 @@ export class Database {
     const url = options.url ?? process.env[DATABASE_URL_ENV]?.trim() ?? DEFAULT_DATABASE_URL;
     const location = parseDatabaseUrl(url === "" ? DEFAULT_DATABASE_URL : url);
     const logger = (options.logger ?? consoleLogger()).child({ database: location.kind });
-    const common: Options = {
+    const common: Partial<Options> = {
       entities: [...options.entities],
       debug: options.debug ?? false,
       logger: (message) => logger.debug(message),
@@ -54,20 +55,21 @@ export class Database {
       discovery: { warnWhenNoEntities: false },
       ...(options.pool === undefined ? {} : { pool: { ...options.pool } }),
     };
-    const config: Options =
-      location.kind === "postgresql"
-        ? {
-            ...common,
-            driver: PostgreSqlDriver,
-            clientUrl: location.clientUrl,
-            ...(location.schema === undefined ? {} : { schema: location.schema }),
-          }
-        : { ...common, driver: LibSqlDriver, dbName: location.dbName };
     let orm: MikroORM;
     try {
+      const config: Partial<Options> =
+        location.kind === "postgresql"
+          ? {
+              ...common,
+              driver: await postgresDriver(),
+              clientUrl: location.clientUrl,
+              ...(location.schema === undefined ? {} : { schema: location.schema }),
+            }
+          : { ...common, driver: await sqliteDriver(), dbName: location.dbName };
       orm = await MikroORM.init(config);
       await orm.em.getConnection().execute("select 1");
     } catch (error) {
+      if (isMissingPeer(error)) throw error;
       throw new Error(
         `database ${redactDatabaseUrl(url)}: cannot connect (${messageOf(error)}); is it running, and does ${DATABASE_URL_ENV} name it?`,
         { cause: error },
@@ -82,12 +84,12 @@ export class Database {
    * should manage their schema with migrations instead.
    */
   async ensureSchema(): Promise<void> {
-    await this.orm.schema.updateSchema({ safe: true, dropTables: false });
+    await this.orm.schema.update({ safe: true, dropTables: false });
   }
 
   /** Drops the mapped entities' tables (tests). */
   async dropSchema(): Promise<void> {
-    await this.orm.schema.dropSchema({ dropMigrationsTable: false });
+    await this.orm.schema.drop({ dropMigrationsTable: false });
   }
 
   /** A fresh EntityManager outside any transaction, for reads that need none. */
@@ -96,11 +98,27 @@ export class Database {
   }
 
   /** True when `entity` is mapped, e.g. to check that a module's schema was registered. */
-  maps(entityName: string): boolean {
-    return this.orm.getMetadata().find(entityName) !== undefined;
+  maps(entity: AnyEntitySchema): boolean {
+    return isMapped(this.orm.getMetadata(), entity);
   }
 
   async close(): Promise<void> {
     await this.orm.close(true);
   }
+}
+
+type DriverClass = NonNullable<Options["driver"]>;
+
+/*
+ * Each SQL driver is an optional peer loaded only when a URL names it: a
+ * PostgreSQL deployment never loads libsql, and each costs ~0.4 s to import.
+ */
+async function postgresDriver(): Promise<DriverClass> {
+  const { PostgreSqlDriver } = await loadPeer("@mikro-orm/postgresql", "a postgres:// database URL", () => import("@mikro-orm/postgresql"));
+  return PostgreSqlDriver;
+}
+
+async function sqliteDriver(): Promise<DriverClass> {
+  const { LibSqlDriver } = await loadPeer("@mikro-orm/libsql", "a sqlite: database URL", () => import("@mikro-orm/libsql"));
+  return LibSqlDriver;
 }

@@ -1,4 +1,4 @@
-import { BigIntType, EntitySchema } from "@mikro-orm/core";
+import { BigIntType, EntitySchema } from "../peers/mikro-orm.js";
 
 /** One event waiting in the outbox to be published. */
 export interface OutboxMessage {

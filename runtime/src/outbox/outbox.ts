@@ -5,6 +5,7 @@ import { brokerContentType } from "../broker/envelope.js";
 import type { PublishOptions } from "../broker/broker.js";
 import type { Topic } from "../broker/topic.js";
 import { createCodecs, DEFAULT_CODEC_NAME, type Codecs } from "../codec/codecs.js";
+import { isMapped } from "../data/is-mapped.js";
 import { OutboxMessageSchema } from "./outbox-message.js";
 import { markOutboxWritten } from "./outbox-written.js";
 
@@ -48,7 +49,7 @@ export class Outbox {
         `outbox publish to "${topic.name}": the EntityManager is not in a transaction; pass the em of dataOf(context) or withTransaction`,
       );
     }
-    if (em.getMetadata().find(OutboxMessageSchema.meta.className) === undefined) {
+    if (!isMapped(em.getMetadata(), OutboxMessageSchema)) {
       throw new Error(
         `outbox publish to "${topic.name}": the outbox table is not mapped; add OutboxMessageSchema to Database.open({ entities })`,
       );

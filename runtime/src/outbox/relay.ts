@@ -1,5 +1,5 @@
 import type { EventSubscriber, TransactionEventArgs } from "@mikro-orm/core";
-import { LockMode } from "@mikro-orm/core";
+import { LockMode } from "../peers/mikro-orm.js";
 import type { Topic } from "../broker/topic.js";
 import { createCodecs, type Codecs } from "../codec/codecs.js";
 import { withTransaction } from "../data/transaction.js";
@@ -60,7 +60,7 @@ export class OutboxRelay {
     this.#batchSize = positive("batchSize", options.batchSize, DEFAULT_RELAY_BATCH_SIZE);
     this.#pollIntervalMs = positive("pollIntervalMs", options.pollIntervalMs, DEFAULT_RELAY_POLL_INTERVAL_MS);
     if (this.#topics.size === 0) throw new Error("outbox relay: no topics; pass the topics it publishes, e.g. [TaskEventTopic]");
-    if (!options.database.maps(OutboxMessageSchema.meta.className)) {
+    if (!options.database.maps(OutboxMessageSchema)) {
       throw new Error("outbox relay: the outbox table is not mapped; add OutboxMessageSchema to Database.open({ entities })");
     }
     this.#subscriber = {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { FileAdapter, newCachedEnforcer, newModelFromString, Util, type Adapter, type CachedEnforcer, type Watcher } from "casbin";
+import type { Adapter, CachedEnforcer, Watcher } from "casbin";
+import { FileAdapter, newCachedEnforcer, newModelFromString, Util } from "../../peers/casbin.js";
 import type { Identity } from "../../context/identity.js";
 import { messageOf } from "../../errors/message-of.js";
 import { consoleLogger } from "../../logging/console-logger.js";

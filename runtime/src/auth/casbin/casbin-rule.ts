@@ -1,4 +1,5 @@
-import { EntitySchema, type OptionalProps } from "@mikro-orm/core";
+import type { OptionalProps } from "@mikro-orm/core";
+import { EntitySchema } from "../../peers/mikro-orm.js";
 
 /** A row of the standard `casbin_rule` table, as every Casbin SQL adapter stores policies. */
 export interface CasbinRule {

@@ -1,5 +1,6 @@
 import type { EntityManager, FilterQuery, MikroORM, RequiredEntityData } from "@mikro-orm/core";
 import type { BatchAdapter, Model } from "casbin";
+import { isMapped } from "../../data/is-mapped.js";
 import { CasbinRuleSchema, RULE_COLUMNS, type CasbinRule } from "./casbin-rule.js";
 
 /**
@@ -12,7 +13,7 @@ export class MikroOrmAdapter implements BatchAdapter {
   readonly #orm: MikroORM;
 
   constructor(orm: MikroORM) {
-    if (orm.getMetadata().find(CasbinRuleSchema.meta.className) === undefined) {
+    if (!isMapped(orm.getMetadata(), CasbinRuleSchema)) {
       throw new Error("MikroOrmAdapter: casbin_rule is not mapped; add CasbinRuleSchema to the ORM's entities");
     }
     this.#orm = orm;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
+import { Redis } from "../../peers/ioredis.js";
 import type { Watcher } from "casbin";
 import { DEFAULT_REDIS_URL, REDIS_URL_ENV } from "../../broker/redis/options.js";
 import { messageOf } from "../../errors/message-of.js";

@@ -1,4 +1,5 @@
-import { SignJWT, type CryptoKey, type JWK, type KeyObject } from "jose";
+import type { CryptoKey, JWK, KeyObject } from "jose";
+import { SignJWT } from "../../peers/jose.js";
 import { DEFAULT_DOMAIN_CLAIM, DEFAULT_ROLES_CLAIM } from "./jwt-options.js";
 
 /** What {@link issueToken} signs. */

@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import type { JWTVerifyGetKey, JWTVerifyOptions } from "jose";
+import { createRemoteJWKSet, jwtVerify } from "../../peers/jose.js";
 import type { ServerContext } from "../../context/handler-context.js";
 import type { Identity } from "../../context/identity.js";
 import { unauthenticated, type Authenticator } from "../authenticator.js";

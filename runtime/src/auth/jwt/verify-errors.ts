@@ -1,4 +1,4 @@
-import { errors } from "jose";
+import { errors } from "../../peers/jose.js";
 import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
 import { messageOf } from "../../errors/message-of.js";

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
+import { Redis } from "../../peers/ioredis.js";
 import { messageOf } from "../../errors/message-of.js";
 import type { Logger } from "../../logging/logger.js";
 import { RECONNECT_MAX_MS, redactUrl } from "./options.js";

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import Consul from "consul";
+import { Consul } from "../../peers/consul.js";
 import { isObject } from "../record-guards.js";
 
 /** Body of `PUT /v1/agent/service/register`: the fields we send. */
