@@ -6,7 +6,8 @@
  * the token differs. Usage (by suite.ts): load.ts, with the token in
  * KLED_BENCH_AUTH_TOKEN; the servers are found through mDNS.
  */
-import { bearerToken, Service } from "@kled/runtime";
+import { Service } from "@kled/runtime";
+import { bearerToken } from "@kled/runtime/auth";
 import { createEchoServiceClient } from "../../test/gen/kled/test/v1/echo_kled.js";
 import type { Target } from "../support/closed-loop.js";
 import { serveLoad } from "../support/load-program.js";

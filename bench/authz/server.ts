@@ -15,7 +15,10 @@
  * KLED_BENCH_AUTH_SECRET.
  */
 import { fileURLToPath } from "node:url";
-import { auth, CasbinAuthorizer, jwtAuthenticator, Service, type ServerMiddleware } from "@kled/runtime";
+import { Service, type ServerMiddleware } from "@kled/runtime";
+import { auth } from "@kled/runtime/auth";
+import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { registerEchoServiceHandler } from "../../test/gen/kled/test/v1/echo_kled.js";
 import { echoHandler } from "../rpc/echo-handler.js";
 import { serveCommands } from "../support/child-process.js";

@@ -69,7 +69,7 @@ async function authzProcesses(context: SuiteContext): Promise<{ load: Child; ser
  * orchestrator needs nothing else from it.
  */
 async function callerToken(secret: string): Promise<string> {
-  const { issueToken } = await import("@kled/runtime");
+  const { issueToken } = await import("@kled/runtime/jwt");
   return issueToken(
     { subject: CALLER_SERVICE_NAME, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, domain: CALLER_DOMAIN, roles: CALLER_ROLES },
     { key: new TextEncoder().encode(secret), alg: "HS256" },

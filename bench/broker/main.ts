@@ -27,7 +27,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Redis } from "ioredis";
 import { TaskEventSchema, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
-import { DEFAULT_REDIS_URL, defineTopic, RedisBroker, REDIS_URL_ENV } from "../../runtime/src/broker/index.js";
+import { DEFAULT_REDIS_URL, defineTopic, REDIS_URL_ENV } from "@kled/runtime";
+import { RedisBroker } from "@kled/runtime/redis";
 import { median } from "../support/stats.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 

@@ -1,3 +1,8 @@
+/**
+ * `@kled/runtime`: the core. It imports no integration library; those are
+ * the subpaths (`@kled/runtime/redis`, `/consul`, `/auth`, `/jwt`, `/casbin`,
+ * `/mikro-orm`, `/ratelimit`), each with its library as an optional peer.
+ */
 export * from "./definition/index.js";
 export * from "./errors/index.js";
 export * from "./broker/index.js";
@@ -12,7 +17,3 @@ export * from "./call-logging/index.js";
 export * from "./server/index.js";
 export * from "./client/index.js";
 export * from "./resilience/index.js";
-export * from "./ratelimit/index.js";
-export * from "./auth/index.js";
-export * from "./data/index.js";
-export * from "./outbox/index.js";

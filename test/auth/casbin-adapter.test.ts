@@ -1,7 +1,9 @@
-import { CasbinAuthorizer, CasbinRuleSchema, MikroOrmAdapter, silentLogger } from "@kled/runtime";
+import { silentLogger } from "@kled/runtime";
+import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { CasbinRuleSchema, MikroOrmAdapter } from "@kled/runtime/mikro-orm";
 import { newEnforcer, newModelFromString } from "casbin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RBAC_WITH_DOMAINS_MODEL } from "@kled/runtime";
+import { RBAC_WITH_DOMAINS_MODEL } from "@kled/runtime/casbin";
 import { requirePostgres } from "../support/services.js";
 import { openTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -68,7 +70,7 @@ describe.each([
   });
 
   it("refuses an ORM without the casbin_rule mapping", async () => {
-    const { Database } = await import("@kled/runtime");
+    const { Database } = await import("@kled/runtime/mikro-orm");
     const bare = await Database.open({ url: "sqlite::memory:", entities: [], logger: silentLogger });
     try {
       expect(() => new MikroOrmAdapter(bare.orm)).toThrow(/add CasbinRuleSchema/);

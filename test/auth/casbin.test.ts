@@ -1,5 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { auth, CasbinAuthorizer, jwtAuthenticator, silentLogger } from "@kled/runtime";
+import { silentLogger } from "@kled/runtime";
+import { auth } from "@kled/runtime/auth";
+import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, Code, rejection, startAuthEcho, type AuthHarness } from "./support/auth-harness.js";
 import { AUDIENCE, ISSUER, testKeys, token, type TestKeys } from "./support/tokens.js";

@@ -1,13 +1,6 @@
-import {
-  auth,
-  bearerToken,
-  forwardAuthorization,
-  jwtAuthenticator,
-  KledClient,
-  KledServer,
-  silentLogger,
-  type ClientMiddleware,
-} from "@kled/runtime";
+import { KledClient, KledServer, silentLogger, type ClientMiddleware } from "@kled/runtime";
+import { auth, bearerToken, forwardAuthorization } from "@kled/runtime/auth";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { auth, jwtAuthenticator, mtlsAuthenticator } from "@kled/runtime";
+import { auth, mtlsAuthenticator } from "@kled/runtime/auth";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { describe, expect, it } from "vitest";
 import { bearer, Code, rejection, startAuthEcho } from "./support/auth-harness.js";
 import { AUDIENCE, ISSUER, testKeys, token } from "./support/tokens.js";

@@ -1,18 +1,10 @@
 import { randomBytes } from "node:crypto";
-import {
-  auth,
-  CasbinAuthorizer,
-  CasbinRuleSchema,
-  Code,
-  Database,
-  jwtAuthenticator,
-  KledClient,
-  MemoryRegistry,
-  MikroOrmAdapter,
-  RedisWatcher,
-  Service,
-  silentLogger,
-} from "@kled/runtime";
+import { Code, KledClient, MemoryRegistry, Service, silentLogger } from "@kled/runtime";
+import { auth } from "@kled/runtime/auth";
+import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
+import { CasbinRuleSchema, Database, MikroOrmAdapter } from "@kled/runtime/mikro-orm";
+import { RedisWatcher } from "@kled/runtime/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";

@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { RedisWatcher, silentLogger } from "@kled/runtime";
+import { silentLogger } from "@kled/runtime";
+import { RedisWatcher } from "@kled/runtime/redis";
 import { waitUntil } from "../registry/wait.js";
 import { requireRedis } from "../support/services.js";
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Code, issueToken, jwtAuthenticator, KledError, type Identity, type ServerContext } from "@kled/runtime";
+import { Code, KledError, type Identity, type ServerContext } from "@kled/runtime";
+import { issueToken, jwtAuthenticator } from "@kled/runtime/jwt";
 import { VerifiedTokens } from "../../runtime/src/auth/jwt/verified-tokens.js";
 
 const identity = (subject: string): Identity => ({ subject, claims: { sub: subject }, source: "jwt" });

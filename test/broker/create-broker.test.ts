@@ -3,11 +3,12 @@ import {
   brokerFromEnv,
   brokerSpecFromEnv,
   createBroker,
+  LazyBroker,
   MemoryBroker,
-  RedisBroker,
   resolveBrokerSpec,
   type Broker,
 } from "../../runtime/src/broker/index.js";
+import { RedisBroker } from "@kled/runtime/redis";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { requireRedis } from "../support/services.js";
 import { inspector, uniqueTopic } from "./support/topics.js";
@@ -55,15 +56,18 @@ describe("resolveBrokerSpec / brokerSpecFromEnv", () => {
 });
 
 describe("createBroker / brokerFromEnv", () => {
-  it("opens a MemoryBroker by default and a RedisBroker on the URL the spec gives, with the options for its kind", () => {
+  it("opens a MemoryBroker by default and a RedisBroker (imported on first use) on the URL the spec gives, with the options for its kind", async () => {
     expect(opened(brokerFromEnv({ env: {}, logger: silentLogger }))).toBeInstanceOf(MemoryBroker);
     expect(opened(createBroker("memory", { logger: silentLogger, memory: { maxDeliveries: 2 } }))).toBeInstanceOf(MemoryBroker);
 
     const fromEnv = opened(brokerFromEnv({ env: { KLED_BROKER: "redis", KLED_REDIS_URL: "redis://127.0.0.1:1/4" }, logger: silentLogger }));
-    expect(fromEnv).toBeInstanceOf(RedisBroker);
-    expect((fromEnv as RedisBroker).options.url).toBe("redis://127.0.0.1:1/4");
+    expect(fromEnv).toBeInstanceOf(LazyBroker);
+    const fromEnvRedis = await (fromEnv as LazyBroker).resolve();
+    expect(fromEnvRedis).toBeInstanceOf(RedisBroker);
+    expect((fromEnvRedis as RedisBroker).options.url).toBe("redis://127.0.0.1:1/4");
     const explicit = opened(createBroker("redis://127.0.0.1:1/5", { logger: silentLogger, redis: { maxLen: 10, blockMs: 100 } }));
-    expect((explicit as RedisBroker).options).toMatchObject({ url: "redis://127.0.0.1:1/5", maxLen: 10, blockMs: 100 });
+    const explicitRedis = await (explicit as LazyBroker).resolve();
+    expect((explicitRedis as RedisBroker).options).toMatchObject({ url: "redis://127.0.0.1:1/5", maxLen: 10, blockMs: 100 });
   });
 
   it.skipIf(redis.skip !== undefined)("KLED_BROKER=redis carries messages between brokers, as between processes", async () => {

@@ -1,7 +1,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { TaskEventSchema } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
-import { RedisBroker, type Delivery, type RedisBrokerOptions } from "../../runtime/src/broker/index.js";
+import type { Delivery } from "@kled/runtime";
+import { RedisBroker, type RedisBrokerOptions } from "@kled/runtime/redis";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
 import { requireRedis } from "../support/services.js";

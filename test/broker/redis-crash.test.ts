@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { RedisBroker } from "../../runtime/src/broker/index.js";
+import { RedisBroker } from "@kled/runtime/redis";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { waitUntil } from "../registry/wait.js";
 import { requireRedis } from "../support/services.js";

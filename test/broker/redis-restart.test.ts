@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RedisBroker } from "../../runtime/src/broker/index.js";
+import { RedisBroker } from "@kled/runtime/redis";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
 import { OwnRedisServer } from "./support/redis-server.js";

@@ -1,4 +1,4 @@
-import { parseDatabaseUrl, redactDatabaseUrl } from "@kled/runtime";
+import { parseDatabaseUrl, redactDatabaseUrl } from "@kled/runtime/mikro-orm";
 import { describe, expect, it } from "vitest";
 
 describe("database URLs", () => {

@@ -1,24 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import {
-  Database,
-  dataOf,
-  KledClient,
-  KledServer,
-  MemoryBroker,
-  OUTBOX_ID_HEADER,
-  Outbox,
-  OutboxMessageSchema,
-  OutboxRelay,
-  RedisBroker,
-  silentLogger,
-  transactionMiddleware,
-  withTransaction,
-  type Broker,
-  type Delivery,
-  type HandlerContext,
-} from "@kled/runtime";
+import { KledClient, KledServer, MemoryBroker, silentLogger, type Broker, type Delivery, type HandlerContext } from "@kled/runtime";
+import { Database, dataOf, OUTBOX_ID_HEADER, Outbox, OutboxMessageSchema, OutboxRelay, transactionMiddleware, withTransaction } from "@kled/runtime/mikro-orm";
+import { RedisBroker } from "@kled/runtime/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import type { EchoRequest } from "../gen/kled/test/v1/echo_pb.js";

@@ -1,17 +1,6 @@
 import { randomBytes } from "node:crypto";
-import {
-  Code,
-  dataOf,
-  defineTopic,
-  KledClient,
-  KledServer,
-  MemoryBroker,
-  silentLogger,
-  transactionalHandler,
-  transactionMiddleware,
-  withTransaction,
-  type HandlerContext,
-} from "@kled/runtime";
+import { Code, defineTopic, KledClient, KledServer, MemoryBroker, silentLogger, type HandlerContext } from "@kled/runtime";
+import { dataOf, transactionalHandler, transactionMiddleware, withTransaction } from "@kled/runtime/mikro-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient, registerEchoServiceHandler, type EchoServiceClient } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoRequestSchema } from "../gen/kled/test/v1/echo_pb.js";

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, KledError, Outbox, OutboxMessageSchema, withTransaction } from "@kled/runtime";
+import { Code, KledError } from "@kled/runtime";
+import { Outbox, OutboxMessageSchema, withTransaction } from "@kled/runtime/mikro-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryTaskStore } from "../../examples/src/agent/memory-task-store.js";
 import { MikroOrmTaskStore } from "../../examples/src/agent/mikro-orm-task-store.js";

@@ -1,14 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
-import {
-  bearerToken,
-  issueToken,
-  jwtAuthenticator,
-  KledClient,
-  MemoryBroker,
-  MemoryRegistry,
-  Service,
-  silentLogger,
-} from "@kled/runtime";
+import { KledClient, MemoryBroker, MemoryRegistry, Service, silentLogger } from "@kled/runtime";
+import { bearerToken } from "@kled/runtime/auth";
+import { issueToken, jwtAuthenticator } from "@kled/runtime/jwt";
 import { createExampleAgent } from "../../examples/src/agent/create-agent.js";
 import { openAgentPersistence, type AgentPersistence } from "../../examples/src/agent/persistence.js";
 import type { Planner } from "../../examples/src/agent/planner.js";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConsulRegistry } from "../../runtime/src/registry/consul/consul-registry.js";
 import { parseConsulSpec } from "../../runtime/src/registry/consul/options.js";
 import { createRegistry, registryFromEnv } from "../../runtime/src/registry/create-registry.js";
+import { LazyRegistry } from "../../runtime/src/registry/lazy-registry.js";
 import { MdnsRegistry } from "../../runtime/src/registry/mdns/mdns-registry.js";
 import { MemoryRegistry } from "../../runtime/src/registry/memory.js";
 
@@ -30,8 +31,10 @@ describe("createRegistry", () => {
 
   it("creates a consul registry from consul://host:port, with ?token= (or KLED_CONSUL_TOKEN) and ?dc=", async () => {
     const consul = createRegistry("consul://127.0.0.1:18500?dc=eu1", { KLED_CONSUL_TOKEN: "from-env" });
-    expect(consul).toBeInstanceOf(ConsulRegistry);
-    expect((consul as ConsulRegistry).url).toBe("http://127.0.0.1:18500");
+    expect(consul).toBeInstanceOf(LazyRegistry);
+    const loaded = await (consul as LazyRegistry).resolve();
+    expect(loaded).toBeInstanceOf(ConsulRegistry);
+    expect((loaded as ConsulRegistry).url).toBe("http://127.0.0.1:18500");
     await consul.close();
     expect(parseConsulSpec("consul://127.0.0.1:18500?dc=eu1", { KLED_CONSUL_TOKEN: "from-env" })).toEqual({
       address: "127.0.0.1:18500",

@@ -1,13 +1,6 @@
 /** Bulkhead rejection, breaker transitions and the events (and log records) they produce. */
 import { describe, expect, test } from "vitest";
-import {
-  Code,
-  KledError,
-  logResilienceEvents,
-  Resilience,
-  type ClientResponse,
-  type ResilienceEventMap,
-} from "@kled/runtime";
+import { Code, KledError, logResilienceEvents, Resilience, type ClientResponse, type ResilienceEventMap } from "@kled/runtime";
 import { captureLogger } from "../runtime/support/capture-logger.js";
 import { answer, echoRequest, fakeCaller, TEST_SERVICE } from "./support/fake-caller.js";
 

@@ -2,19 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import {
-  Code,
-  DEFAULT_BREAKER_THRESHOLD,
-  DEFAULT_BULKHEAD_LIMIT,
-  DEFAULT_HALF_OPEN_AFTER_MS,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  loadResilienceConfig,
-  Resilience,
-  ResilienceConfigError,
-  resilienceFromEnv,
-  validateResilienceConfig,
-} from "@kled/runtime";
+import { Code, DEFAULT_BREAKER_THRESHOLD, DEFAULT_BULKHEAD_LIMIT, DEFAULT_HALF_OPEN_AFTER_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, loadResilienceConfig, Resilience, ResilienceConfigError, resilienceFromEnv, validateResilienceConfig } from "@kled/runtime";
 import { EchoServiceDefinition } from "../gen/kled/test/v1/echo_kled.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kled-resilience-"));

@@ -3,13 +3,7 @@
  * and a node answering UNAVAILABLE until it heals.
  */
 import { afterEach, describe, expect, test } from "vitest";
-import {
-  KledClient,
-  Resilience,
-  RoundRobinSelector,
-  type ResilienceEventMap,
-  type ResilienceEventName,
-} from "@kled/runtime";
+import { KledClient, Resilience, RoundRobinSelector, type ResilienceEventMap, type ResilienceEventName } from "@kled/runtime";
 import { createEchoServiceClient } from "../gen/kled/test/v1/echo_kled.js";
 import { waitUntil } from "../registry/wait.js";
 import { CountingSelector, steadyLoad, type Load } from "./support/load.js";

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Code, KledClient, KledError, Resilience, retryAfterMs } from "@kled/runtime";
+import { Code, KledClient, KledError, Resilience } from "@kled/runtime";
+import { retryAfterMs } from "@kled/runtime/ratelimit";
 import { createEchoServiceClient } from "../gen/kled/test/v1/echo_kled.js";
 import { requireRedis } from "../support/services.js";
 import { SERVICE, startNodes, staticResolver, stopNodes, type EchoNode } from "./support/nodes.js";

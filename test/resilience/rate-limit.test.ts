@@ -1,19 +1,7 @@
 /** Rate limiting in memory: server middleware per method and caller, client middleware per service. */
 import { afterEach, describe, expect, test } from "vitest";
-import {
-  callerKey,
-  clientRateLimit,
-  Code,
-  KledError,
-  peerHost,
-  ResilienceEvents,
-  retryAfterMs,
-  serverRateLimit,
-  type HandlerContext,
-  type RateLimitedEvent,
-  type ReadonlyMetadata,
-  type ServerMiddleware,
-} from "@kled/runtime";
+import { Code, KledError, ResilienceEvents, type HandlerContext, type RateLimitedEvent, type ReadonlyMetadata, type ServerMiddleware } from "@kled/runtime";
+import { callerKey, clientRateLimit, peerHost, retryAfterMs, serverRateLimit } from "@kled/runtime/ratelimit";
 import { startEcho, type Harness } from "../runtime/support/harness.js";
 
 const ECHO = "/kled.test.v1.EchoService/Echo";

@@ -1,12 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clientLogging,
-  Code,
-  KledError,
-  serverLogging,
-  type ClientMiddleware,
-  type ServerMiddleware,
-} from "@kled/runtime";
+import { clientLogging, Code, KledError, serverLogging, type ClientMiddleware, type ServerMiddleware } from "@kled/runtime";
 import { captureLogger } from "./support/capture-logger.js";
 import { eventually, startEcho, streamOf, type Harness } from "./support/harness.js";
 

@@ -9,7 +9,7 @@
  *   postgresql://postgres@127.0.0.1:5432/test.
  */
 import { Redis } from "ioredis";
-import { Database } from "@kled/runtime";
+import { Database } from "@kled/runtime/mikro-orm";
 
 export const REQUIRE_SERVICES_ENV = "KLED_REQUIRE_SERVICES";
 

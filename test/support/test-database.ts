@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Database, silentLogger, type AnyEntitySchema } from "@kled/runtime";
+import { silentLogger } from "@kled/runtime";
+import { Database, type AnyEntitySchema } from "@kled/runtime/mikro-orm";
 
 /** A database of its own for one test file: a fresh PostgreSQL schema, or a fresh SQLite file. */
 export interface TestDatabase {

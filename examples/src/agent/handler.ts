@@ -1,6 +1,7 @@
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { Code, type HandlerContext, KledError, onCommit, type Stream } from "@kled/runtime";
+import { Code, type HandlerContext, KledError, type Stream } from "@kled/runtime";
+import { onCommit } from "@kled/runtime/mikro-orm";
 import {
   type CancelTaskRequest,
   type CreateTaskRequest,

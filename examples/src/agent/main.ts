@@ -12,7 +12,8 @@
  * (examples/src/audit/main.ts consumes them). Serves until SIGINT or
  * SIGTERM, then stops gracefully.
  */
-import { bearerToken, brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
+import { brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
+import { bearerToken } from "@kled/runtime/auth";
 import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
 import { serviceTokenFromEnv } from "../shared/auth-env.js";
 import { processOptions } from "../shared/process-options.js";

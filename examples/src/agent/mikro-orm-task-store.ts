@@ -1,7 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { LockMode, type EntityManager } from "@mikro-orm/core";
-import { Code, currentTransaction, KledError, withTransaction, type Database, type Outbox } from "@kled/runtime";
+import { Code, KledError } from "@kled/runtime";
+import { currentTransaction, withTransaction, type Database, type Outbox } from "@kled/runtime/mikro-orm";
 import { TaskEventTopic } from "../gen/kled/agent/v1/agent_kled.js";
 import { type Task, type TaskEvent, TaskEventSchema, TaskSchema } from "../gen/kled/agent/v1/agent_pb.js";
 import { applyEvent, isTerminal, stateName, type TaskChange } from "./task-model.js";

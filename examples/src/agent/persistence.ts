@@ -1,13 +1,5 @@
-import {
-  Database,
-  Outbox,
-  OutboxMessageSchema,
-  OutboxRelay,
-  transactionMiddleware,
-  type Broker,
-  type Logger,
-  type ServerMiddleware,
-} from "@kled/runtime";
+import { type Broker, type Logger, type ServerMiddleware } from "@kled/runtime";
+import { Database, Outbox, OutboxMessageSchema, OutboxRelay, transactionMiddleware } from "@kled/runtime/mikro-orm";
 import { TaskEventTopic } from "../gen/kled/agent/v1/agent_kled.js";
 import { MikroOrmTaskStore } from "./mikro-orm-task-store.js";
 import { TaskEventRecordSchema, TaskRecordSchema } from "./task-entities.js";

@@ -1,4 +1,4 @@
-import { onCommit } from "@kled/runtime";
+import { onCommit } from "@kled/runtime/mikro-orm";
 import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
 import type { TaskEventFeed } from "./task-event-feed.js";
 import type { TaskChange } from "./task-model.js";

@@ -12,7 +12,7 @@
  * tool-user role itself. Both expire in a day.
  */
 import { randomBytes } from "node:crypto";
-import { issueToken } from "@kled/runtime";
+import { issueToken } from "@kled/runtime/jwt";
 import { AUTH_ENV, DEMO_ISSUER, MCP_AUDIENCE } from "../shared/auth-env.js";
 
 /** A day: long enough for an afternoon of experiments. */

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { issueToken } from "@kled/runtime";
+import { issueToken } from "@kled/runtime/jwt";
 import { AUTH_ENV, DEMO_ISSUER, MCP_AUDIENCE } from "../shared/auth-env.js";
 
 /** The demo's identity provider for one run: a key pair, and the tokens it signed. */

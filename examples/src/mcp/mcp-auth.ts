@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { auth, CasbinAuthorizer, type Authenticator, type Logger, type ServerMiddleware } from "@kled/runtime";
+import { type Logger, type ServerMiddleware } from "@kled/runtime";
+import { auth, type Authenticator } from "@kled/runtime/auth";
+import { CasbinAuthorizer } from "@kled/runtime/casbin";
 
 /** The mcp-tools policy: role tool-user may call kled.mcp.v1.McpService/*. */
 export const MCP_TOOLS_POLICY = fileURLToPath(new URL("../../policy/mcp-tools.csv", import.meta.url));

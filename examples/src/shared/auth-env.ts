@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
-import { jwtAuthenticator, type Authenticator } from "@kled/runtime";
+import { type Authenticator } from "@kled/runtime/auth";
+import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { MCP_SERVICE_NAME } from "./service-names.js";
 
 /**

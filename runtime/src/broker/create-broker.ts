@@ -1,8 +1,8 @@
 import type { Logger } from "../logging/logger.js";
 import type { Broker } from "./broker.js";
 import { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
-import { DEFAULT_REDIS_URL, redactUrl, REDIS_URL_ENV, type RedisBrokerOptions } from "./redis/options.js";
-import { RedisBroker } from "./redis/redis-broker.js";
+import { DEFAULT_REDIS_URL, redactUrl, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";
+import { LazyBroker } from "./lazy-broker.js";
 
 /** The environment variable naming the broker: a spec of {@link createBroker}. */
 export const BROKER_ENV = "KLED_BROKER";
@@ -18,19 +18,20 @@ export interface CreateBrokerOptions {
   env?: NodeJS.ProcessEnv;
   /** More options for a {@link MemoryBroker}. */
   memory?: Omit<MemoryBrokerOptions, "logger">;
-  /** More options for a {@link RedisBroker}; the URL comes from the spec. */
-  redis?: Omit<RedisBrokerOptions, "url" | "logger">;
+  /** More options for a Redis broker; the URL comes from the spec. */
+  redis?: Omit<RedisBrokerSettings, "url" | "logger">;
 }
 
 /**
  * A broker from its spec:
  * - `"memory"`: a new {@link MemoryBroker}, private to this process;
- * - `"redis"`: a {@link RedisBroker} on the Redis the `KLED_REDIS_URL`
- *   variable of `env` names, else {@link DEFAULT_REDIS_URL};
+ * - `"redis"`: a RedisBroker on the Redis the `KLED_REDIS_URL` variable of
+ *   `env` names, else {@link DEFAULT_REDIS_URL};
  * - `"redis://host:port[/db]"` (or `rediss://` for TLS, with
- *   `user:password@` when needed): a {@link RedisBroker} on that Redis.
+ *   `user:password@` when needed): a RedisBroker on that Redis.
  *
- * Throws naming the spec when it is none of these.
+ * The RedisBroker (`@kled/runtime/redis`, which needs the `ioredis` package)
+ * is imported on first use. Throws naming the spec when it is none of these.
  */
 export function createBroker(spec: string, options: CreateBrokerOptions = {}): Broker {
   return openBroker(resolveBrokerSpec(spec, options.env), options);
@@ -83,7 +84,10 @@ function openBroker(spec: BrokerSpec, options: CreateBrokerOptions): Broker {
     case "memory":
       return new MemoryBroker({ ...options.memory, ...logger });
     case "redis":
-      return new RedisBroker({ ...options.redis, ...logger, url: spec.url });
+      return new LazyBroker("redis", async () => {
+        const { RedisBroker } = await import("./redis/redis-broker.js");
+        return new RedisBroker({ ...options.redis, ...logger, url: spec.url });
+      });
   }
 }
 

@@ -12,17 +12,8 @@ export {
 } from "./broker.js";
 export type { DeadLetter } from "./dead-letter.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
-export { RedisBroker } from "./redis/redis-broker.js";
-export {
-  DEFAULT_BATCH_COUNT,
-  DEFAULT_BLOCK_MS,
-  DEFAULT_CLAIM_IDLE_MS,
-  DEFAULT_DEAD_LETTER_SUFFIX,
-  DEFAULT_MAX_LEN,
-  DEFAULT_REDIS_URL,
-  REDIS_URL_ENV,
-  type RedisBrokerOptions,
-} from "./redis/options.js";
+export { DEFAULT_REDIS_URL, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";
+export { LazyBroker } from "./lazy-broker.js";
 export {
   BROKER_ENV,
   brokerFromEnv,

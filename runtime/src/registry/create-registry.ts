@@ -1,5 +1,5 @@
-import { ConsulRegistry } from "./consul/consul-registry.js";
 import { parseConsulSpec } from "./consul/options.js";
+import { LazyRegistry } from "./lazy-registry.js";
 import { MdnsRegistry } from "./mdns/mdns-registry.js";
 import { MemoryRegistry } from "./memory.js";
 import type { Registry } from "./registry.js";
@@ -17,8 +17,10 @@ export const DEFAULT_REGISTRY = "mdns";
  *   peers of the same type: a way to keep a group of processes apart);
  * - `"memory"`: the process-wide shared {@link MemoryRegistry}, so that every
  *   part of one process configured this way sees the same registrations;
- * - `"consul://host:port"`: {@link ConsulRegistry} talking to that agent, with
+ * - `"consul://host:port"`: a ConsulRegistry (`@kled/runtime/consul`, loaded
+ *   on first use, needs the `consul` package) talking to that agent, with
  *   `?token=` (default: the `KLED_CONSUL_TOKEN` variable of `env`) and `?dc=`.
+ *   The spec is checked now; the library is imported by the first call.
  */
 export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.env): Registry {
   switch (spec) {
@@ -29,7 +31,13 @@ export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.en
     case "memory":
       return new MemoryRegistry({ shared: true });
     default:
-      if (spec.startsWith("consul:")) return new ConsulRegistry(parseConsulSpec(spec, env));
+      if (spec.startsWith("consul:")) {
+        const options = parseConsulSpec(spec, env);
+        return new LazyRegistry("consul", async () => {
+          const { ConsulRegistry } = await import("./consul/consul-registry.js");
+          return new ConsulRegistry(options);
+        });
+      }
       throw new Error(`registry "${spec}": unknown registry; use "mdns", "memory" or "consul://host:port"`);
   }
 }

@@ -22,16 +22,5 @@ export {
   type MdnsRegistryOptions,
 } from "./mdns/options.js";
 export { createRegistry, DEFAULT_REGISTRY, MDNS_SERVICE_TYPE_ENV, registryFromEnv } from "./create-registry.js";
-export { ConsulRegistry, CONSUL_KLED_TAG } from "./consul/consul-registry.js";
-export {
-  CONSUL_TOKEN_ENV,
-  DEFAULT_CONSUL_ADDRESS,
-  DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS,
-  DEFAULT_CONSUL_REQUEST_TIMEOUT_MS,
-  DEFAULT_CONSUL_RETRY_MAX_MS,
-  DEFAULT_CONSUL_RETRY_MS,
-  DEFAULT_CONSUL_WATCH_WAIT_MS,
-  parseConsulSpec,
-  type ConsulRegistryOptions,
-} from "./consul/options.js";
+export { LazyRegistry } from "./lazy-registry.js";
 export { CachedRegistry, DEFAULT_REGISTRY_CACHE_TTL_MS, type CachedRegistryOptions } from "./cache/cached-registry.js";

@@ -1,13 +1,4 @@
-import {
-  Code,
-  KledClient,
-  KledError,
-  KledServer,
-  silentLogger,
-  type ClientCredentialsOptions,
-  type HandlerContext,
-  type KledServerOptions,
-} from "@kled/runtime";
+import { Code, KledClient, KledError, KledServer, silentLogger, type ClientCredentialsOptions, type HandlerContext, type KledServerOptions } from "@kled/runtime";
 import { createEchoServiceClient, registerEchoServiceHandler, type EchoServiceClient } from "../../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../../runtime/support/echo-handler.js";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { issueToken, type TokenClaims } from "@kled/runtime";
+import { issueToken, type TokenClaims } from "@kled/runtime/jwt";
 
 /** The issuer and audience test tokens are made for. */
 export const ISSUER = "https://id.kled.test";

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { EntitySchema, type OptionalProps } from "@mikro-orm/core";
-import { Code, currentTransaction, dataOf, KledError, onCommit, type HandlerContext } from "@kled/runtime";
+import { Code, KledError, type HandlerContext } from "@kled/runtime";
+import { currentTransaction, dataOf, onCommit } from "@kled/runtime/mikro-orm";
 import type { EchoServiceHandler } from "../../gen/kled/test/v1/echo_kled.js";
 import type { ChatRequest, CountRequest, EchoRequest, SumRequest } from "../../gen/kled/test/v1/echo_pb.js";
 

@@ -4,16 +4,7 @@
  * network involved.
  */
 import { create, type Message } from "@bufbuild/protobuf";
-import {
-  Code,
-  createCodecs,
-  KledError,
-  Metadata,
-  type ClientRequest,
-  type ClientResponse,
-  type NodeCaller,
-  type NodeTarget,
-} from "@kled/runtime";
+import { Code, createCodecs, KledError, Metadata, type ClientRequest, type ClientResponse, type NodeCaller, type NodeTarget } from "@kled/runtime";
 import { EchoServiceDefinition } from "../../gen/kled/test/v1/echo_kled.js";
 import { EchoResponseSchema, EchoRequestSchema } from "../../gen/kled/test/v1/echo_pb.js";
 

@@ -1,11 +1,4 @@
-import {
-  KledClient,
-  KledServer,
-  MemoryRegistry,
-  silentLogger,
-  type KledClientOptions,
-  type KledServerOptions,
-} from "@kled/runtime";
+import { KledClient, KledServer, MemoryRegistry, silentLogger, type KledClientOptions, type KledServerOptions } from "@kled/runtime";
 import { createEchoServiceClient, registerEchoServiceHandler, type EchoServiceClient } from "../../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "./echo-handler.js";
 import { waitUntil } from "../../registry/wait.js";

@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { RedisOptions } from "ioredis";
 import type { Codecs } from "../../codec/codecs.js";
 import type { Logger } from "../../logging/logger.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_DELIVERIES } from "../broker.js";
 import { wholeNumber } from "../option-value.js";
 
-/** Options of {@link RedisBroker}; every one has a default that works with a local Redis. */
-export interface RedisBrokerOptions {
+/**
+ * Options of a Redis broker but the ioredis ones (see RedisBrokerOptions in
+ * redis-broker.ts): the core names them for `createBroker` without making
+ * ioredis's types a part of its own.
+ */
+export interface RedisBrokerSettings {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. Default: `KLED_REDIS_URL`, else {@link DEFAULT_REDIS_URL}. */
   url?: string;
-  /** More ioredis options (TLS files, timeouts…), applied over the URL's. */
-  redis?: RedisOptions;
   /** Codecs that encode and decode payloads. Default: protobuf binary and JSON. */
   codecs?: Codecs;
   /** Codec of published messages unless `publish` names one. Default `proto`. */
@@ -91,7 +92,7 @@ export interface ResolvedRedisBrokerOptions {
 const OWNER = 'broker "redis"';
 
 export function resolveRedisBrokerOptions(
-  options: RedisBrokerOptions,
+  options: RedisBrokerSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedRedisBrokerOptions {
   const fromEnv = env[REDIS_URL_ENV]?.trim();

@@ -1,5 +1,5 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import type { Redis } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
 import { messageOf } from "../../errors/message-of.js";
@@ -17,12 +17,18 @@ import {
   consumerName,
   redactUrl,
   resolveRedisBrokerOptions,
-  type RedisBrokerOptions,
+  type RedisBrokerSettings,
   type ResolvedRedisBrokerOptions,
 } from "./options.js";
 import { deadLetterOf, entriesOf, xaddArgs } from "./stream-entry.js";
 import type { StreamSubscription, SubscriptionContext } from "./stream-subscription.js";
 import { XaddBatcher } from "./xadd-batcher.js";
+
+/** Options of {@link RedisBroker}; every one has a default that works with a local Redis. */
+export interface RedisBrokerOptions extends RedisBrokerSettings {
+  /** More ioredis options (TLS files, timeouts…), applied over the URL's. */
+  redis?: RedisOptions;
+}
 
 /** How many dead letters {@link RedisBroker.deadLetters} returns unless told otherwise. */
 const DEAD_LETTERS_DEFAULT_COUNT = 100;
