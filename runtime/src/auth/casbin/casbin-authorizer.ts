@@ -8,12 +8,19 @@ import type { Logger } from "../../logging/logger.js";
 import { DEFAULT_AUTH_DOMAIN, permissionDenied, type AuthorizationRequest, type Authorizer } from "../authorizer.js";
 import { RBAC_WITH_DOMAINS_MODEL } from "./model.js";
 import { nodeFileSystem } from "./node-file-system.js";
+import { checkRequestShape } from "./request-shape.js";
 
 /** Options of {@link CasbinAuthorizer.create}. */
 export interface CasbinAuthorizerOptions {
   /** Where the policy lives: a MikroOrmAdapter, a FileAdapter… */
   readonly adapter: Adapter;
-  /** The model (CONF text). Default {@link RBAC_WITH_DOMAINS_MODEL}; a custom one keeps its request shape `sub, dom, svc, mth`. */
+  /**
+   * The model (CONF text). Default {@link RBAC_WITH_DOMAINS_MODEL}. Kled
+   * passes every model four request values, `(subject, domain, service,
+   * method)`, so a custom model declares four (`r = sub, dom, svc, mth`;
+   * the names are its own); one that declares another number is refused by
+   * {@link CasbinAuthorizer.create}.
+   */
   readonly model?: string;
   /** Announces this instance's changes and triggers reloads on the others' (RedisWatcher). */
   readonly watcher?: Watcher & { close?(): Promise<void> };
@@ -175,7 +182,9 @@ export class CasbinAuthorizer implements Authorizer {
 }
 
 async function loadEnforcer(model: string, adapter: Adapter): Promise<CachedEnforcer> {
-  const enforcer = await newCachedEnforcer(newModelFromString(model));
+  const parsed = newModelFromString(model);
+  checkRequestShape(parsed);
+  const enforcer = await newCachedEnforcer(parsed);
   // A role granted in domain "*" holds in every domain.
   enforcer.addNamedDomainMatchingFunc("g", Util.keyMatchFunc);
   enforcer.setAdapter(adapter);
