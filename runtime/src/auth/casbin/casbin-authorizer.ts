@@ -22,6 +22,15 @@ export interface CasbinAuthorizerOptions {
    * {@link CasbinAuthorizer.create}.
    */
   readonly model?: string;
+  /**
+   * Whether a role granted in a domain pattern holds in every domain the
+   * pattern matches (`g, alice, admin, *`: admin in every domain), through
+   * `keyMatch` as the role function's domain matcher. Default: true with
+   * {@link RBAC_WITH_DOMAINS_MODEL}, false with any other model, which then
+   * decides exactly as casbin's own enforcer does. The model's role
+   * definition `g` must take a domain (`g = _, _, _`).
+   */
+  readonly roleDomainWildcards?: boolean;
   /** Announces this instance's changes and triggers reloads on the others' (RedisWatcher). */
   readonly watcher?: Watcher & { close?(): Promise<void> };
   /** Default: a console logger. */
@@ -58,11 +67,13 @@ export class CasbinAuthorizer implements Authorizer {
   #reloadPending = false;
   readonly #options: CasbinAuthorizerOptions;
   readonly #model: string;
+  readonly #roleDomainWildcards: boolean;
   readonly #logger: Logger;
 
-  private constructor(enforcer: CachedEnforcer, model: string, options: CasbinAuthorizerOptions, logger: Logger) {
+  private constructor(enforcer: CachedEnforcer, model: string, roleDomainWildcards: boolean, options: CasbinAuthorizerOptions, logger: Logger) {
     this.#enforcer = enforcer;
     this.#model = model;
+    this.#roleDomainWildcards = roleDomainWildcards;
     this.#options = options;
     this.#logger = logger;
   }
@@ -70,8 +81,10 @@ export class CasbinAuthorizer implements Authorizer {
   /** Loads the policy from `adapter` and, with a watcher, reloads whenever another instance changes it. */
   static async create(options: CasbinAuthorizerOptions): Promise<CasbinAuthorizer> {
     const model = options.model ?? RBAC_WITH_DOMAINS_MODEL;
+    const roleDomainWildcards = options.roleDomainWildcards ?? model === RBAC_WITH_DOMAINS_MODEL;
     const logger = (options.logger ?? consoleLogger()).child({ component: "casbin" });
-    const authorizer = new CasbinAuthorizer(await loadEnforcer(model, options.adapter), model, options, logger);
+    const enforcer = await loadEnforcer(model, roleDomainWildcards, options.adapter);
+    const authorizer = new CasbinAuthorizer(enforcer, model, roleDomainWildcards, options, logger);
     options.watcher?.setUpdateCallback(() => {
       authorizer.reload().catch((error: unknown) =>
         logger.error("policy reload failed; keeping the previous policy", { error: messageOf(error) }),
@@ -132,7 +145,7 @@ export class CasbinAuthorizer implements Authorizer {
     this.#reloadPending = true;
     return this.#serially(async () => {
       this.#reloadPending = false;
-      this.#enforcer = await loadEnforcer(this.#model, this.#options.adapter);
+      this.#enforcer = await loadEnforcer(this.#model, this.#roleDomainWildcards, this.#options.adapter);
       this.#allowed = new WeakMap();
       this.#logger.debug("policy reloaded");
     });
@@ -181,12 +194,11 @@ export class CasbinAuthorizer implements Authorizer {
   }
 }
 
-async function loadEnforcer(model: string, adapter: Adapter): Promise<CachedEnforcer> {
+async function loadEnforcer(model: string, roleDomainWildcards: boolean, adapter: Adapter): Promise<CachedEnforcer> {
   const parsed = newModelFromString(model);
   checkRequestShape(parsed);
   const enforcer = await newCachedEnforcer(parsed);
-  // A role granted in domain "*" holds in every domain.
-  enforcer.addNamedDomainMatchingFunc("g", Util.keyMatchFunc);
+  if (roleDomainWildcards) enforcer.addNamedDomainMatchingFunc("g", Util.keyMatchFunc);
   enforcer.setAdapter(adapter);
   await enforcer.loadPolicy();
   return enforcer;
