@@ -168,7 +168,10 @@ export class KledServer implements Server {
     const expired = new Promise<"expired">((resolve) => {
       timer = setTimeout(() => resolve("expired"), graceMs);
     });
-    const outcome = await Promise.race([Promise.all([graceful, this.#calls.drained()]), expired]);
+    // Health watches are open-ended: once Kled calls have drained, end them,
+    // or they would hold the graceful close open for the whole grace period.
+    const drained = this.#calls.drained().then(() => this.#health?.endWatches());
+    const outcome = await Promise.race([Promise.all([graceful, drained]), expired]);
     clearTimeout(timer);
     if (outcome === "expired") {
       this.#logger.warn("shutdown grace period over; aborting calls in flight", { graceMs, inFlight: this.inFlight });

@@ -10,11 +10,18 @@
  * Go's protodesc, inside buf curl and grpcurl, rejects.) The package
  * re-encodes files with protobufjs, which keeps standard options such as
  * `idempotency_level` but drops custom options it does not know.
+ *
+ * Requests are decoded here, not by grpc-js: a request that does not decode
+ * answers INVALID_ARGUMENT (grpc-js answers INTERNAL when its deserializer
+ * throws, which blames the server for the caller's bytes).
  */
 import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
+import { Code } from "../errors/code.js";
+import { messageOf } from "../errors/message-of.js";
+import { passThrough } from "./standard-request.js";
 
 type PackageDefinition = ConstructorParameters<typeof ReflectionService>[0];
 
@@ -31,7 +38,68 @@ export function addReflection(server: grpc.Server, services: readonly DescServic
     },
   };
   const names = services.map((service) => service.typeName);
-  new ReflectionService(definition as unknown as PackageDefinition, { services: names }).addToServer(server);
+  new ReflectionService(definition as unknown as PackageDefinition, { services: names }).addToServer({
+    addService: (service, implementation) => server.addService(...decodingHere(service, implementation)),
+  });
+}
+
+type Deserialize = (bytes: Buffer) => unknown;
+
+/**
+ * The service with pass-through deserializers, and its handlers given calls
+ * whose "data" listeners receive messages decoded with the original
+ * deserializer; the first request that does not decode ends the call with
+ * INVALID_ARGUMENT. (@grpc/reflection's handlers only listen to "data" and
+ * "end" and write responses.)
+ */
+function decodingHere(
+  service: grpc.ServiceDefinition,
+  implementation: grpc.UntypedServiceImplementation,
+): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service)) {
+    const deserialize = method.requestDeserialize as Deserialize;
+    definition[name] = { ...method, requestDeserialize: passThrough };
+    const handler = implementation[name] as ((call: grpc.ServerDuplexStream<unknown, unknown>) => void) | undefined;
+    if (handler === undefined) continue;
+    const typeName = `${method.path.slice(1, method.path.lastIndexOf("/"))} request`;
+    handlers[name] = (call: grpc.ServerDuplexStream<Buffer, unknown>) => handler(decodedCall(call, deserialize, typeName));
+  }
+  return [definition as grpc.ServiceDefinition, handlers];
+}
+
+function decodedCall(
+  call: grpc.ServerDuplexStream<Buffer, unknown>,
+  deserialize: Deserialize,
+  typeName: string,
+): grpc.ServerDuplexStream<unknown, unknown> {
+  let failed = false;
+  const on = (event: string | symbol, listener: (...args: unknown[]) => void) => {
+    if (event !== "data") return call.on(event, listener);
+    return call.on("data", (bytes: Buffer) => {
+      if (failed) return;
+      let message: unknown;
+      try {
+        message = deserialize(bytes);
+      } catch (cause) {
+        failed = true;
+        call.emit("error", {
+          code: Code.InvalidArgument,
+          details: `cannot decode the ${typeName} from protobuf binary (${bytes.byteLength} bytes): ${messageOf(cause)}`,
+        });
+        return;
+      }
+      listener(message);
+    });
+  };
+  return new Proxy(call, {
+    get(target, property, receiver) {
+      if (property === "on" || property === "addListener") return on;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as grpc.ServerDuplexStream<unknown, unknown>;
 }
 
 function collectFiles(file: DescFile, into: Map<string, DescFile>): void {
