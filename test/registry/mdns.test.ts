@@ -167,6 +167,19 @@ describe("MdnsRegistry in one process", () => {
     }
   });
 
+  it("answers a lookup as soon as a node of the service answers, not after the whole query timeout", async () => {
+    const serviceType = uniqueServiceType();
+    const server = openRegistry({ serviceType });
+    await server.register(record("quick", "quick-1"));
+    // A query timeout far above how long a loopback answer takes.
+    const queryTimeoutMs = 10_000;
+    const client = openRegistry({ serviceType, queryTimeoutMs });
+    const started = performance.now();
+    const [found] = await client.getService("quick");
+    expect(found?.nodes.map((node) => node.id)).toEqual(["quick-1"]);
+    expect(performance.now() - started).toBeLessThan(queryTimeoutMs / 2);
+  });
+
   it("rejects invalid options, naming the value", () => {
     expect(() => openRegistry({ serviceType: "kled" })).toThrow('serviceType "kled" is invalid');
     expect(() => openRegistry({ port: 70_000 })).toThrow("port 70000 is invalid");

@@ -1,6 +1,8 @@
 import { create, isMessage, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
 import { createCodecs, DEFAULT_CODEC_NAME, type Codecs } from "../codec/codecs.js";
+import { CachedRegistry, type CachedRegistryOptions } from "../registry/cache/cached-registry.js";
+import { createRegistry } from "../registry/create-registry.js";
 import type { Registry } from "../registry/registry.js";
 import { RoundRobinSelector } from "../selector/round-robin.js";
 import type { Selector } from "../selector/selector.js";
@@ -24,9 +26,21 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Options of {@link KledClient}. */
 export interface KledClientOptions {
-  /** Where services are found. Without one, only calls with an `address` work. */
-  registry?: Registry;
-  /** Replaces the registry lookup, e.g. with a cache fed by `watch`. */
+  /**
+   * Where services are found: a {@link Registry}, which stays its owner's to
+   * close, or a spec of `createRegistry` (`"mdns"`, `"memory"`,
+   * `"consul://host:port"`), which the client opens and closes with itself.
+   * Without one, only calls with an `address` work.
+   */
+  registry?: Registry | string;
+  /**
+   * The cache in front of the registry, fed by its watch, so that a call
+   * does not wait for a lookup (an mDNS one takes up to 200 ms). Default: a
+   * {@link CachedRegistry} with its defaults, unless the registry is one
+   * already; `false` for a lookup on every call.
+   */
+  registryCache?: Omit<CachedRegistryOptions, "closeWrapped"> | false;
+  /** Replaces the registry lookup altogether. */
   resolve?: Resolver;
   /** Which node of a service a call goes to. Default: round-robin. */
   selector?: Selector;
@@ -64,6 +78,8 @@ export class KledClient implements Client {
   readonly #next: ClientNext;
   readonly #defaults: CallDefaults;
   readonly #resilience: Resilience | undefined;
+  /** What close() closes besides the connections: the cache, and the registry when the client opened it. */
+  readonly #opened: Registry | undefined;
 
   constructor(options: KledClientOptions = {}) {
     const tls = clientCredentials(options.credentials);
@@ -77,8 +93,9 @@ export class KledClient implements Client {
       codecs,
       ...(resilience === undefined ? {} : { configuredTimeoutMs: (service, method) => resilience.timeoutMs(service, method) }),
     };
-    const resolve =
-      options.resolve ?? (options.registry === undefined ? noRegistry : registryResolver(options.registry));
+    const registry = options.resolve === undefined ? clientRegistry(options) : undefined;
+    this.#opened = registry?.opened;
+    const resolve = options.resolve ?? (registry === undefined ? noRegistry : registryResolver(registry.lookup));
     const caller = nodeCaller(resolve, options.selector ?? new RoundRobinSelector(), this.#connections);
     // The policies run innermost, so middleware sees one call however many attempts it takes.
     this.#next = chainClientMiddleware(
@@ -118,8 +135,13 @@ export class KledClient implements Client {
     );
   }
 
+  /**
+   * Closes the connections, the registry cache and a registry the client
+   * opened from a spec: nothing of the client then holds the process open.
+   */
   async close(): Promise<void> {
     this.#connections.close();
+    await this.#opened?.close();
   }
 
   async #run(request: ClientRequest) {
@@ -129,6 +151,21 @@ export class KledClient implements Client {
       throw KledError.from(error);
     }
   }
+}
+
+/**
+ * The registry calls look services up in (the given one, or one opened from
+ * its spec, behind a cache unless told otherwise), and what of it the client
+ * opened, to close with itself.
+ */
+function clientRegistry(options: KledClientOptions): { lookup: Registry; opened: Registry | undefined } | undefined {
+  const { registry, registryCache } = options;
+  if (registry === undefined) return undefined;
+  const fromSpec = typeof registry === "string";
+  const base = fromSpec ? createRegistry(registry) : registry;
+  if (registryCache === false || base instanceof CachedRegistry) return { lookup: base, opened: fromSpec ? base : undefined };
+  const cache = new CachedRegistry(base, { ...registryCache, closeWrapped: fromSpec });
+  return { lookup: cache, opened: cache };
 }
 
 function resilienceOf(option: KledClientOptions["resilience"]): Resilience | undefined {

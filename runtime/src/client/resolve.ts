@@ -11,8 +11,11 @@ import { messageOf } from "../errors/message-of.js";
 import type { NodeTarget } from "../resilience/resilience.js";
 import type { ClientRequest } from "./middleware.js";
 
-/** Finds the records (all versions, with nodes) of a service by name. */
-export type Resolver = (serviceName: string) => Promise<ServiceRecord[]>;
+/**
+ * Finds the records (all versions, with nodes) of a service by name. A
+ * lookup still running at the call's `deadline` fails the call then.
+ */
+export type Resolver = (serviceName: string, deadline?: Date) => Promise<ServiceRecord[]>;
 
 /**
  * The plain resolver: asks the registry on every call. A registry cache
@@ -20,11 +23,15 @@ export type Resolver = (serviceName: string) => Promise<ServiceRecord[]>;
  * and a copy per call is wasted work.
  */
 export function registryResolver(registry: Registry): Resolver {
-  const lookUp =
-    registry instanceof CachedRegistry ? (name: string) => registry.sharedRecords(name) : (name: string) => registry.getService(name);
-  return async (serviceName) => {
+  const cache = registry instanceof CachedRegistry ? registry : undefined;
+  const lookUp = cache === undefined ? (name: string) => registry.getService(name) : (name: string) => cache.sharedRecords(name);
+  return async (serviceName, deadline) => {
     try {
-      return await lookUp(serviceName);
+      // A cache hit answers at once: no timer for the deadline on the hot path.
+      const cached = cache?.cachedRecords(serviceName);
+      if (cached !== undefined) return cached;
+      const lookup = lookUp(serviceName);
+      return deadline === undefined ? await lookup : await beforeDeadline(lookup, deadline, serviceName, registry.name);
     } catch (error) {
       if (error instanceof KledError) throw error;
       throw new KledError(
@@ -35,6 +42,28 @@ export function registryResolver(registry: Registry): Resolver {
       );
     }
   };
+}
+
+/**
+ * `lookup`, unless the deadline passes first: the time a lookup takes is
+ * the call's, and the error says where it went, instead of leaving the
+ * transport a deadline already spent.
+ */
+function beforeDeadline<T>(lookup: Promise<T>, deadline: Date, serviceName: string, registryName: string): Promise<T> {
+  const started = Date.now();
+  const leftMs = deadline.getTime() - started;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new KledError(
+          Code.DeadlineExceeded,
+          `no node of "${serviceName}" found in the ${registryName} registry within ${Math.max(0, leftMs)} ms (the call's deadline)`,
+        ),
+      );
+    }, Math.max(0, leftMs));
+  });
+  return Promise.race([lookup, expired]).finally(() => clearTimeout(timer));
 }
 
 /** A resolver for clients without a registry: only direct addresses work. */
@@ -56,6 +85,6 @@ export async function targetNode(
   selector: Selector,
 ): Promise<NodeTarget> {
   if (request.address !== undefined) return { id: request.address, address: request.address };
-  const services = await resolve(request.serviceName);
+  const services = await resolve(request.serviceName, request.deadline);
   return selector.select(services, { exclude, service: request.serviceName });
 }

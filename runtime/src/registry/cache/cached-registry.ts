@@ -93,9 +93,18 @@ export class CachedRegistry implements Registry {
    * (structuredClone) was a measurable share of a call's CPU time.
    */
   async sharedRecords(name: string): Promise<ServiceRecord[]> {
+    return this.cachedRecords(name) ?? (await this.#lookUp(name, this.#entry(name)));
+  }
+
+  /**
+   * The cached records of `name` as {@link sharedRecords} has them, or
+   * undefined when the service was never looked up successfully (a lookup is
+   * then needed). A stale entry is still answered, and refreshed behind.
+   */
+  cachedRecords(name: string): ServiceRecord[] | undefined {
     if (this.#closed) throw new Error(`registry "${this.name}": closed; create a new registry`);
     const entry = this.#entry(name);
-    if (entry.records === undefined) return await this.#lookUp(name, entry);
+    if (entry.records === undefined) return undefined;
     if (performance.now() - entry.lookedUpAt >= this.#ttlMs) {
       // Failures are handled (logged, stale nodes kept) inside the lookup.
       this.#lookUp(name, entry).catch(() => undefined);

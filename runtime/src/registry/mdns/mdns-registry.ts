@@ -118,8 +118,24 @@ export class MdnsRegistry implements Registry {
     }
   }
 
+  /**
+   * Queries the network and answers {@link MDNS_SETTLE_MS} after the first
+   * node of `name` answers, at the latest after `queryTimeoutMs`: a cold
+   * client call waits for the responders that answer at once, not for the
+   * whole timeout. Nodes answering later reach watchers (a client's registry
+   * cache) as they arrive.
+   */
   async getService(name: string): Promise<ServiceRecord[]> {
-    await this.#refresh();
+    const found = this.#cache.watch({ service: name });
+    try {
+      const refresh = this.#refresh();
+      if (this.#cache.records(name).length === 0) {
+        await Promise.race([refresh, firstEvent(found).then(() => new Promise((resolve) => setTimeout(resolve, MDNS_SETTLE_MS)))]);
+      }
+      else await refresh;
+    } finally {
+      found.stop();
+    }
     return this.#cache.records(name);
   }
 
@@ -283,4 +299,16 @@ export class MdnsRegistry implements Registry {
 /** A DNS TTL in whole seconds that never rounds a live record down to a goodbye. */
 function dnsTtl(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs / 1000));
+}
+
+/**
+ * How long a lookup keeps listening after the first answer, in milliseconds:
+ * the other nodes of a service answer the same query within a few
+ * milliseconds on one host or LAN, since Kled's responders do not delay.
+ */
+const MDNS_SETTLE_MS = 25;
+
+/** Resolves when `watcher` yields its first event, or ends. */
+async function firstEvent(watcher: Watcher): Promise<void> {
+  for await (const _ of watcher) return;
 }
