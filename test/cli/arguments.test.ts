@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { parseMetadataFlags } from "../../runtime/src/cli/call/metadata-flags.js";
-import { parseMethodRef } from "../../runtime/src/cli/call/method-ref.js";
-import { formatDuration, parseDuration } from "../../runtime/src/cli/duration.js";
-import { parsePositiveInteger } from "../../runtime/src/cli/integer-option.js";
+import { parseMetadataFlags } from "../../cli/src/call/metadata-flags.js";
+import { parseMethodRef } from "../../cli/src/call/method-ref.js";
+import { formatDuration, parseDuration } from "../../cli/src/duration.js";
+import { parsePositiveInteger } from "../../cli/src/integer-option.js";
 
 describe("parseMethodRef", () => {
   test.each([

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MdnsRegistry } from "@kled/runtime";
-import { isAlive } from "../../runtime/src/cli/supervise/process-info.js";
+import { isAlive } from "../../cli/src/supervise/process-info.js";
 import { uniqueServiceType } from "../registry/mdns-fixtures.js";
 import { createKled, REPO_ROOT } from "./support/run-kled.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { loadConfig, parseConfig, serviceConfig } from "../../runtime/src/cli/supervise/config.js";
+import { loadConfig, parseConfig, serviceConfig } from "../../cli/src/supervise/config.js";
 
 const parse = (value: unknown) => parseConfig(JSON.stringify(value), "kled.config.json", "/project");
 const command = ["node", "main.js"];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatPairs, renderTable } from "../../runtime/src/cli/output/table.js";
+import { formatPairs, renderTable } from "../../cli/src/output/table.js";
 
 describe("renderTable", () => {
   test("aligns columns two spaces apart with no trailing spaces", () => {

@@ -11,8 +11,9 @@ export {
   type Subscription,
 } from "./broker.js";
 export type { DeadLetter } from "./dead-letter.js";
+export { brokerContentType } from "./envelope.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
-export { DEFAULT_REDIS_URL, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";
+export { DEFAULT_REDIS_URL, redactUrl, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";
 export { LazyBroker } from "./lazy-broker.js";
 export {
   BROKER_ENV,

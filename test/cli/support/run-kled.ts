@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The bin shim users run (`npx kled`). */
-export const KLED_BIN = fileURLToPath(new URL("../../../runtime/bin/kled.js", import.meta.url));
+export const KLED_BIN = fileURLToPath(new URL("../../../cli/bin/kled.js", import.meta.url));
 
 /** The repository root: the fixture services run from there so that `--import tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));

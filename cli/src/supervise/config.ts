@@ -17,7 +17,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
-import { messageOf } from "../../errors/message-of.js";
+import { messageOf } from "@kled/runtime";
 import { usageError } from "../cli-error.js";
 
 /** The file looked for in the current directory when `--config` is not given. */

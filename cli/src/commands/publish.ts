@@ -1,9 +1,7 @@
 import { text } from "node:stream/consumers";
 import { fromJson, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Command, Option } from "commander";
-import { brokerContentType } from "../../broker/envelope.js";
-import { createCodecs } from "../../codec/codecs.js";
-import { messageOf } from "../../errors/message-of.js";
+import { brokerContentType, createCodecs, messageOf } from "@kled/runtime";
 import { collect } from "../call/metadata-flags.js";
 import { parseRequestJson } from "../call/request-json.js";
 import { usageError } from "../cli-error.js";

@@ -5,8 +5,7 @@
  * the flag and the path, before any connection is tried.
  */
 import { readFileSync } from "node:fs";
-import type { ClientCredentialsOptions } from "../client/credentials.js";
-import { messageOf } from "../errors/message-of.js";
+import { type ClientCredentialsOptions, messageOf } from "@kled/runtime";
 import { usageError } from "./cli-error.js";
 
 /** The raw flag values, as commander gives them. */

@@ -1,5 +1,5 @@
 import { fromJson, type JsonValue, type Message } from "@bufbuild/protobuf";
-import { messageOf } from "../../errors/message-of.js";
+import { messageOf } from "@kled/runtime";
 import { usageError } from "../cli-error.js";
 import { fullName, type ResolvedMethod } from "./resolve-method.js";
 

@@ -1,5 +1,5 @@
 import { networkInterfaces } from "node:os";
-import type { Node, ServiceRecord } from "../../registry/registry.js";
+import type { Node, ServiceRecord } from "@kled/runtime";
 import { processGroup } from "./process-info.js";
 
 /**

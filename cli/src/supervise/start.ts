@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { open, stat } from "node:fs/promises";
 import { Command } from "commander";
-import { messageOf } from "../../errors/message-of.js";
-import type { Registry } from "../../registry/registry.js";
+import { messageOf, type Registry } from "@kled/runtime";
 import { CliError, usageError } from "../cli-error.js";
 import { globalOptions, withRegistry, type GlobalOptions } from "../cli-options.js";
 import { formatDuration, timeoutOption } from "../duration.js";

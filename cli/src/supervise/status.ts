@@ -1,6 +1,5 @@
 import { Command } from "commander";
-import { messageOf } from "../../errors/message-of.js";
-import type { ServiceRecord } from "../../registry/registry.js";
+import { messageOf, type ServiceRecord } from "@kled/runtime";
 import { globalOptions, withRegistry } from "../cli-options.js";
 import { formatDuration } from "../duration.js";
 import { printJson } from "../output/json.js";

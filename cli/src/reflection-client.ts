@@ -26,16 +26,22 @@ import {
   FileDescriptorSetSchema,
   type FileDescriptorProto,
 } from "@bufbuild/protobuf/wkt";
-import type { Client, MethodCall } from "../client/client.js";
-import { defineService, type MethodDefinition, type ServiceDefinition } from "../definition/service-definition.js";
-import { Code, codeName } from "../errors/code.js";
-import { KledError } from "../errors/kled-error.js";
+import {
+  type Client,
+  Code,
+  codeName,
+  defineService,
+  KledError,
+  type MethodCall,
+  type MethodDefinition,
+  type ServiceDefinition,
+} from "@kled/runtime";
 import { CliError } from "./cli-error.js";
 import {
   ServerReflection,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
-} from "../gen/grpc/reflection/v1/reflection_pb.js";
+} from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { ReflectionStream } from "./reflection-stream.js";
 
 /**

@@ -15,7 +15,7 @@ import { serviceStopCommand } from "./supervise/stop.js";
 export function createProgram(): Command {
   const program = new Command("kled")
     .description("Discover, call, check and supervise Kled services; publish and subscribe to their topics")
-    .version(runtimeVersion(), "-V, --version")
+    .version(cliVersion(), "-V, --version")
     .option("--registry <spec>", "registry: mdns, memory or consul://host:port (default: $KLED_REGISTRY, else mdns)")
     .option("--json", "machine-readable output: JSON, or JSON lines for streams")
     .option("--config <file>", "project config for service start|stop|status|logs (default: ./kled.config.json)")
@@ -56,8 +56,9 @@ function inheritSettings(parent: Command): void {
   }
 }
 
-function runtimeVersion(): string {
-  // src/cli/program.ts and dist/cli/program.js are both two folders below runtime/.
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+/** The version of @kled/cli. */
+function cliVersion(): string {
+  // src/program.ts and dist/program.js are both one folder below the package root.
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
   return manifest.version;
 }

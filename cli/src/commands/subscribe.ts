@@ -1,7 +1,7 @@
 import { toJson, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Command, Option } from "commander";
-import type { Delivery } from "../../broker/broker.js";
-import { DEFAULT_BATCH_COUNT } from "../../broker/redis/options.js";
+import type { Delivery } from "@kled/runtime";
+import { DEFAULT_BATCH_COUNT } from "@kled/runtime/redis";
 import { CliError, usageError } from "../cli-error.js";
 import { globalOptions } from "../cli-options.js";
 import { parseDuration } from "../duration.js";

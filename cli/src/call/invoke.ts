@@ -1,12 +1,14 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
-import type { CallOptions, Client, MethodCall } from "../../client/client.js";
 import {
+  type CallOptions,
+  type Client,
   defineService,
   type Idempotency,
+  type MethodCall,
   type MethodDefinition,
   type MethodInfo,
-} from "../../definition/service-definition.js";
+} from "@kled/runtime";
 
 /**
  * Calls `method` of `service` (descriptors known only at run time) on the

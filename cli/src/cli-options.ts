@@ -1,10 +1,14 @@
 import type { Command } from "commander";
-import type { ClientCredentialsOptions } from "../client/credentials.js";
-import { KledClient } from "../client/kled-client.js";
-import { messageOf } from "../errors/message-of.js";
-import { createRegistry, registryFromEnv } from "../registry/create-registry.js";
-import type { Registry, ServiceRecord } from "../registry/registry.js";
-import { RandomSelector } from "../selector/random.js";
+import {
+  type ClientCredentialsOptions,
+  createRegistry,
+  KledClient,
+  messageOf,
+  RandomSelector,
+  type Registry,
+  registryFromEnv,
+  type ServiceRecord,
+} from "@kled/runtime";
 import { CliError, usageError } from "./cli-error.js";
 import { tlsFromFlags, type TlsFlags } from "./tls-flags.js";
 

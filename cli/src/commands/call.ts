@@ -1,10 +1,7 @@
 import { text } from "node:stream/consumers";
 import { toJson } from "@bufbuild/protobuf";
 import { Command } from "commander";
-import { codeName } from "../../errors/code.js";
-import { KledError } from "../../errors/kled-error.js";
-import { messageOf } from "../../errors/message-of.js";
-import { splitHostPort } from "../../service/advertise.js";
+import { codeName, KledError, messageOf, splitHostPort } from "@kled/runtime";
 import { invoke } from "../call/invoke.js";
 import { collect, parseMetadataFlags } from "../call/metadata-flags.js";
 import { parseMethodRef } from "../call/method-ref.js";

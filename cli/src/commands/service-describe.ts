@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { ServiceRecord } from "../../registry/registry.js";
+import type { ServiceRecord } from "@kled/runtime";
 import { findService, globalOptions, withRegistry } from "../cli-options.js";
 import { printJson } from "../output/json.js";
 import { EMPTY_CELL, formatPairs, renderTable } from "../output/table.js";

@@ -1,16 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Command } from "commander";
-import { Code, codeName } from "../../errors/code.js";
-import { KledError } from "../../errors/kled-error.js";
-import { messageOf } from "../../errors/message-of.js";
-import type { Node } from "../../registry/registry.js";
+import { type Client, Code, codeName, KledError, messageOf, type Node } from "@kled/runtime";
 import {
   Health,
   HealthCheckRequestSchema,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
-} from "../../gen/grpc/health/v1/health_pb.js";
-import type { Client } from "../../client/client.js";
+} from "../gen/grpc/health/v1/health_pb.js";
 import { invoke } from "../call/invoke.js";
 import { CliError } from "../cli-error.js";
 import { createCliClient, findService, globalOptions, withRegistry } from "../cli-options.js";

@@ -6,16 +6,22 @@
  */
 import type { Registry } from "@bufbuild/protobuf";
 import { Option } from "commander";
-import { BROKER_ENV, brokerSpecFromEnv, resolveBrokerSpec, type BrokerSpec } from "../../broker/create-broker.js";
-import { connectReader } from "../../broker/redis/connection.js";
-import { redactUrl, REDIS_URL_ENV } from "../../broker/redis/options.js";
-import type { RedisBrokerOptions } from "../../broker/redis/redis-broker.js";
-import { RedisBroker } from "../../broker/redis/redis-broker.js";
-import { createCodecs } from "../../codec/codecs.js";
-import { KledError } from "../../errors/kled-error.js";
-import { messageOf } from "../../errors/message-of.js";
-import { consoleLogger, LOG_LEVEL_ENV } from "../../logging/console-logger.js";
+import {
+  BROKER_ENV,
+  type BrokerSpec,
+  brokerSpecFromEnv,
+  consoleLogger,
+  createCodecs,
+  KledError,
+  LOG_LEVEL_ENV,
+  messageOf,
+  redactUrl,
+  REDIS_URL_ENV,
+  resolveBrokerSpec,
+} from "@kled/runtime";
+import { RedisBroker, type RedisBrokerOptions } from "@kled/runtime/redis";
 import { CliError, usageError } from "../cli-error.js";
+import { probeRedis } from "./redis-probe.js";
 
 /**
  * The CLI's broker when neither `--broker` nor `KLED_BROKER` names one:
@@ -81,9 +87,7 @@ export async function connectCliBroker(
   options: Omit<RedisBrokerOptions, "url" | "logger" | "codecs"> = {},
 ): Promise<RedisBroker> {
   try {
-    // disconnectTimeout: a refused connection would otherwise keep the process alive for ioredis' 2 s timer.
-    const { redis } = await connectReader(url, { connectTimeout: CLI_CONNECT_TIMEOUT_MS, disconnectTimeout: 0 }, "kled-cli-probe");
-    redis.disconnect();
+    await probeRedis(url, CLI_CONNECT_TIMEOUT_MS);
   } catch (error) {
     throw new CliError(`cannot reach Redis at ${redactUrl(url)} (${messageOf(error)}); is it running there?`, undefined, { cause: error });
   }
