@@ -36,8 +36,9 @@ describe("CasbinAuthorizer and the model's request shape", () => {
  */
 describe("CasbinAuthorizer and role domains", () => {
   const model = casbinExample("rbac_with_domains_model.conf");
-  // casbin's example policy, plus a user and a role granted in the domain "*" (to casbin, a domain named "*").
-  const policy = `${casbinExample("rbac_with_domains_policy.csv")}\ng, carol, admin, *\ng, manager, admin, *\n`;
+  // casbin's example policy, plus a subject (written sub:<subject>) and a role
+  // granted in the domain "*" (to casbin, a domain named "*").
+  const policy = `${casbinExample("rbac_with_domains_policy.csv")}\ng, sub:carol, admin, *\ng, manager, admin, *\n`;
   const requests = [
     { domain: "domain1", service: "data1", method: "read" },
     { domain: "domain2", service: "data2", method: "write" },
@@ -50,7 +51,7 @@ describe("CasbinAuthorizer and role domains", () => {
   ])("with casbin's RBAC-with-domains model, $name granted in domain * gets nothing casbin denies", async ({ subject, roles }) => {
     const authorizer = await CasbinAuthorizer.create({ adapter: textAdapter(policy), model, logger: silentLogger });
     const oracle = await casbinOracle(model, policy);
-    const asked = roles?.[0] ?? subject;
+    const asked = roles?.[0] ?? `sub:${subject}`;
     for (const { domain, service, method } of requests) {
       const expected = await oracle.enforce(asked, domain, service, method);
       expect({ domain, allowed: await decision(authorizer, identity(subject, domain, roles), { service, method }) }).toEqual({ domain, allowed: expected });
@@ -65,7 +66,7 @@ describe("CasbinAuthorizer and role domains", () => {
     oracle.addNamedDomainMatchingFunc("g", Util.keyMatchFunc);
     await oracle.buildRoleLinks();
     for (const { domain, service, method } of requests) {
-      const expected = await oracle.enforce("carol", domain, service, method);
+      const expected = await oracle.enforce("sub:carol", domain, service, method);
       expect({ domain, allowed: await decision(authorizer, identity("carol", domain), { service, method }) }).toEqual({ domain, allowed: expected });
     }
     expect(await decision(authorizer, identity("carol", "domain1"), { service: "data1", method: "read" })).toBe(true);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { silentLogger } from "@kled/runtime";
 import { auth } from "@kled/runtime/auth";
-import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { CasbinAuthorizer, policySubject } from "@kled/runtime/casbin";
 import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, Code, rejection, startAuthEcho, type AuthHarness } from "./support/auth-harness.js";
@@ -52,7 +52,7 @@ describe("CasbinAuthorizer on a policy file", () => {
     await authorizer.removeRoleForUser("erin", "echo-reader", "acme");
     expect(await authorizer.enforce("erin", "acme", "kled.test.v1.EchoService", "Echo")).toBe(false);
     // A file adapter keeps changes in memory only; a reload goes back to the file.
-    await authorizer.addPolicy("erin", "*", "*", "*");
+    await authorizer.addPolicy(policySubject("erin"), "*", "*", "*");
     expect(await authorizer.enforce("erin", "x", "y", "z")).toBe(true);
     await authorizer.reload();
     expect(await authorizer.enforce("erin", "x", "y", "z")).toBe(false);
@@ -112,6 +112,14 @@ describe("auth middleware with a Casbin authorizer", () => {
     );
     expect(error.code).toBe(Code.PermissionDenied);
     expect(error.rawMessage).toMatch(/^subject "mallory" in domain "globex"/);
+  });
+
+  it("gives a token whose subject is a role's name none of that role's rights", async () => {
+    const error = await rejection(harness.echo.echo({ text: "x" }, bearer(await token(keys, "echo-reader", { domain: "acme" }))));
+    expect(error.code).toBe(Code.PermissionDenied);
+    expect(error.rawMessage).toMatch(/^subject "echo-reader" in domain "acme" may not call kled.test.v1.EchoService\/Echo;/);
+    const withRole = await harness.echo.echo({ text: "x" }, bearer(await token(keys, "someone", { domain: "acme", roles: ["echo-reader"] })));
+    expect(withRole.metadata["identity-subject"]).toBe("someone");
   });
 
   it("still answers UNAUTHENTICATED, not PERMISSION_DENIED, without a token", async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Code, KledClient, MemoryRegistry, Service, silentLogger } from "@kled/runtime";
 import { auth } from "@kled/runtime/auth";
-import { CasbinAuthorizer } from "@kled/runtime/casbin";
+import { CasbinAuthorizer, policySubject } from "@kled/runtime/casbin";
 import { jwtAuthenticator } from "@kled/runtime/jwt";
 import { CasbinRuleSchema, Database, MikroOrmAdapter } from "@kled/runtime/mikro-orm";
 import { RedisWatcher } from "@kled/runtime/redis";
@@ -77,7 +77,7 @@ describe.skipIf(skip !== undefined)("policy changes reach every instance", () =>
     expect((await rejection(echoB.echo({ text: "before" }, bearer(jwt)))).code).toBe(Code.PermissionDenied);
 
     const changed = Date.now();
-    await a.authorizer.addPolicy("frank", "acme", "kled.test.v1.EchoService", "Echo");
+    await a.authorizer.addPolicy(policySubject("frank"), "acme", "kled.test.v1.EchoService", "Echo");
     let allowedAfterMs: number | undefined;
     while (Date.now() - changed <= PROPAGATION_LIMIT_MS) {
       const outcome = await echoB.echo({ text: "after" }, bearer(jwt)).then(
@@ -94,7 +94,7 @@ describe.skipIf(skip !== undefined)("policy changes reach every instance", () =>
 
     // Removal travels the same way.
     const removed = Date.now();
-    await a.authorizer.removePolicy("frank", "acme", "kled.test.v1.EchoService", "Echo");
+    await a.authorizer.removePolicy(policySubject("frank"), "acme", "kled.test.v1.EchoService", "Echo");
     let deniedAgain = false;
     while (!deniedAgain && Date.now() - removed <= PROPAGATION_LIMIT_MS) {
       deniedAgain = (await echoB.echo({ text: "again" }, bearer(jwt)).then(() => false, () => true));

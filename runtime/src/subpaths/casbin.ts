@@ -5,4 +5,5 @@
  * is `RedisWatcher` in `@kled/runtime/redis`.
  */
 export { RBAC_WITH_DOMAINS_MODEL } from "../auth/casbin/model.js";
+export { policySubject, SUBJECT_PREFIX } from "../auth/casbin/policy-subject.js";
 export { CasbinAuthorizer, type CasbinAuthorizerOptions, type CasbinFileOptions } from "../auth/casbin/casbin-authorizer.js";

@@ -8,6 +8,7 @@ import type { Logger } from "../../logging/logger.js";
 import { DEFAULT_AUTH_DOMAIN, permissionDenied, type AuthorizationRequest, type Authorizer } from "../authorizer.js";
 import { RBAC_WITH_DOMAINS_MODEL } from "./model.js";
 import { nodeFileSystem } from "./node-file-system.js";
+import { policyNames, policySubject } from "./policy-subject.js";
 import { checkRequestShape } from "./request-shape.js";
 
 /** Options of {@link CasbinAuthorizer.create}. */
@@ -50,6 +51,15 @@ export interface CasbinFileOptions extends Omit<CasbinAuthorizerOptions, "adapte
  * the policy allows `(subject, domain, service, method)` for the identity's
  * subject or for one of the roles its credential carries; otherwise
  * PERMISSION_DENIED. Default deny.
+ *
+ * Subjects and roles are kept apart: the enforcer is asked about the
+ * subject as `sub:<subject>` ({@link policySubject}) and about each role by
+ * its name, so policies write `g, sub:alice, tool-user, acme` and
+ * `p, tool-user, *, kled.mcp.v1.McpService, *`. A subject named like a
+ * role gets none of its rights, and a role claim spelled `sub:…` is
+ * ignored. The methods taking a subject (`enforce`, `check`,
+ * `addRoleForUser`, `removeRoleForUser`) add the prefix themselves;
+ * `addPolicy` and `removePolicy` take rules as written in the policy.
  *
  * Decisions are cached (Casbin's CachedEnforcer), and the methods an
  * identity object was allowed are remembered with it (a WeakMap): the JWT
@@ -108,9 +118,9 @@ export class CasbinAuthorizer implements Authorizer {
     return this.#enforcer;
   }
 
-  /** True when the policy allows `subject` in `domain` to call `service`/`method`. */
+  /** True when the policy allows `subject` (written `sub:<subject>` in it) in `domain` to call `service`/`method`, its roles from `g` lines included. */
   enforce(subject: string, domain: string, service: string, method: string): Promise<boolean> {
-    return this.#enforcer.enforce(subject, domain, service, method);
+    return this.#enforcer.enforce(policySubject(subject), domain, service, method);
   }
 
   /** Resolves when allowed; rejects with PERMISSION_DENIED naming subject, domain, service and method. */
@@ -129,8 +139,8 @@ export class CasbinAuthorizer implements Authorizer {
     const allowed = cache.get(identity);
     if (allowed?.has(path) === true) return;
     const domain = identity.domain ?? DEFAULT_AUTH_DOMAIN;
-    for (const subject of [identity.subject, ...(identity.roles ?? [])]) {
-      if (await this.enforce(subject, domain, request.service, request.method)) {
+    for (const name of policyNames(identity)) {
+      if (await this.#enforcer.enforce(name, domain, request.service, request.method)) {
         if (allowed === undefined) cache.set(identity, new Set([path]));
         else allowed.add(path);
         return;
@@ -151,7 +161,11 @@ export class CasbinAuthorizer implements Authorizer {
     });
   }
 
-  /** Adds a `p` rule, e.g. `addPolicy("tool-user", "*", "kled.mcp.v1.McpService", "*")`. */
+  /**
+   * Adds a `p` rule as the policy writes it, e.g. `addPolicy("tool-user",
+   * "*", "kled.mcp.v1.McpService", "*")` for a role, or
+   * `addPolicy(policySubject("alice"), …)` for a subject.
+   */
   addPolicy(...rule: string[]): Promise<boolean> {
     return this.#change((e) => e.addPolicy(...rule));
   }
@@ -160,13 +174,13 @@ export class CasbinAuthorizer implements Authorizer {
     return this.#change((e) => e.removePolicy(...rule));
   }
 
-  /** Grants `role` to `subject` in `domain` (`*`: every domain). */
+  /** Grants `role` to `subject` in `domain` (`*`: every domain, with Kled's model): the line `g, sub:<subject>, role, domain`. */
   addRoleForUser(subject: string, role: string, domain: string): Promise<boolean> {
-    return this.#change((e) => e.addGroupingPolicy(subject, role, domain));
+    return this.#change((e) => e.addGroupingPolicy(policySubject(subject), role, domain));
   }
 
   removeRoleForUser(subject: string, role: string, domain: string): Promise<boolean> {
-    return this.#change((e) => e.removeGroupingPolicy(subject, role, domain));
+    return this.#change((e) => e.removeGroupingPolicy(policySubject(subject), role, domain));
   }
 
   /** Stops following the watcher and closes it. */
