@@ -64,9 +64,9 @@ export interface RetryContext {
 }
 
 /**
- * True when `error` may be retried on another node by its code and the
- * method's idempotency (the call's deadline and stream state are checked by
- * the caller of this function).
+ * True when `error` may be retried (on another node when there is one) by
+ * its code and the method's idempotency (the call's deadline and stream
+ * state are checked by the caller of this function).
  */
 export function mayRetry(error: KledError, context: RetryContext): boolean {
   const { settings, optIn, method } = context;

@@ -51,7 +51,11 @@ export type CodeName =
   | "DATA_LOSS"
   | "UNAUTHENTICATED";
 
-/** Retries with exponential backoff and decorrelated jitter, each on another node. */
+/**
+ * Retries with exponential backoff and decorrelated jitter, each on a node
+ * not tried yet in the call when there is one, else on the nodes already
+ * tried (the same node, when there is only one) after the backoff.
+ */
 export interface RetryConfig {
   /** Default true. */
   readonly enabled?: boolean;

@@ -13,8 +13,10 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /**
  * First backoff before a retry, in milliseconds. Short on purpose: the retry
- * goes to another node, so the wait only has to spread retry storms, not let
- * the failed node recover. Jittered with cockatiel's decorrelated jitter.
+ * goes to another node when there is one, so the wait only has to spread
+ * retry storms, not let the failed node recover (a service with a single
+ * node gets that node again after this wait). Jittered with cockatiel's
+ * decorrelated jitter.
  */
 export const DEFAULT_RETRY_INITIAL_DELAY_MS = 25;
 

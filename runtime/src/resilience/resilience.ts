@@ -7,10 +7,13 @@
  *   starts after it (#attempt checks), each attempt is sent with the time
  *   that is left (grpc-js enforces it), and no backoff outlasts it (retry.ts).
  * - retry: exponential backoff with decorrelated jitter (retry.ts), only for
- *   retryable failures (classify.ts); every attempt goes to a node not tried
- *   yet in this call; when every node has been tried once, a new round may
- *   reuse them. Response streams are retried only until their first message
- *   (first-message.ts); request streams are replayed (replay.ts).
+ *   retryable failures (classify.ts). Every retry waits its backoff first,
+ *   then goes to a node not tried yet in this call when there is one; when
+ *   every node has been tried (with a single node: at once), a new round
+ *   reuses them, so the only node is tried again after the backoff. A call
+ *   to a direct address is retried on that address. Response streams are
+ *   retried only until their first message (first-message.ts); request
+ *   streams are replayed (replay.ts).
  * - circuit breaker: one per node (node-breakers.ts). Nodes whose circuit is
  *   open are left out of selection; business errors count as successes.
  * - bulkhead: one per service (bulkheads.ts), for calls with one response.
@@ -206,7 +209,8 @@ export class Resilience {
 
   /**
    * A node for the next attempt: one not tried yet in this round and not
-   * skipped by its breaker; when every such node was tried, a new round.
+   * skipped by its breaker; when every such node was tried, a new round
+   * (with a single node, that node again).
    */
   async #pick(
     call: CallState,
