@@ -2,16 +2,26 @@ import { InvalidArgumentError, Option } from "commander";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
+/** What a duration looks like, for error messages. */
+const DURATION_FORMS = "300ms, 1.5s, 2m or 1h";
+
 /**
- * Parses a `--timeout` value into milliseconds: `500ms`, `10s`, `1.5m`, `1h`,
- * or a bare number of seconds (`10`). A commander argument parser: throws
- * `InvalidArgumentError`, which commander reports naming the option.
+ * Parses a `--timeout` value into milliseconds: a positive number with its
+ * unit, `ms`, `s`, `m` or `h` (`500ms`, `1.5s`, `2m`, `1h`). A bare number is
+ * refused rather than given a unit: buf curl and grpcurl users read
+ * `--timeout 300` as whatever their own tool meant by it. A commander
+ * argument parser: throws `InvalidArgumentError`, which commander reports
+ * naming the option.
  */
 export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  const ms = match === null ? Number.NaN : Number(match[1]) * UNIT_MS[(match[2] ?? "s") as keyof typeof UNIT_MS];
+  const text = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) {
+    throw new InvalidArgumentError(`"${value}" has no unit; write it with one: ${DURATION_FORMS}`);
+  }
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  const ms = match === null ? Number.NaN : Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   if (!(ms > 0) || !Number.isFinite(ms)) {
-    throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 500ms, 10s, 2m or 10 (seconds)`);
+    throw new InvalidArgumentError(`"${value}" is not a duration; use a positive number with its unit: ${DURATION_FORMS}`);
   }
   return Math.round(ms);
 }

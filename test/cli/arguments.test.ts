@@ -23,15 +23,21 @@ describe("parseDuration", () => {
   test.each([
     ["500ms", 500],
     ["10s", 10_000],
-    ["10", 10_000],
+    ["1.5s", 1_500],
+    ["2m", 120_000],
     ["1.5m", 90_000],
     ["1h", 3_600_000],
   ])("%s", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  test.each(["", "0", "-1s", "10 seconds", "1d"])("rejects %j", (text) => {
+  test.each(["", "0s", "-1s", "10 seconds", "1d"])("rejects %j", (text) => {
     expect(() => parseDuration(text)).toThrow(`"${text}" is not a duration`);
+  });
+
+  // buf curl and grpcurl users read `--timeout 300` as a count of some unit they cannot see; the unit must be written.
+  test.each(["300", "0", "1.5"])("rejects the bare number %j, naming the accepted forms", (text) => {
+    expect(() => parseDuration(text)).toThrow(`"${text}" has no unit; write it with one: 300ms, 1.5s, 2m or 1h`);
   });
 });
 
