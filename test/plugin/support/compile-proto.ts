@@ -21,7 +21,7 @@ export type ProtoSources = Readonly<Record<string, string>>;
 export function compileProto(sources: ProtoSources, parameter = "target=ts"): CodeGeneratorRequest {
   const dir = mkdtempSync(join(tmpdir(), "kled-plugin-"));
   try {
-    cpSync(join(repoRoot, "proto", "kled", "options"), join(dir, "kled", "options"), { recursive: true });
+    cpSync(join(repoRoot, "plugin", "proto", "kled", "options"), join(dir, "kled", "options"), { recursive: true });
     for (const [path, text] of Object.entries(sources)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);

@@ -14,7 +14,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import { file_kled_options_v1_options } from "../../options/v1/options_pb.js";
+import { file_kled_options_v1_options } from "@kled/runtime/gen/kled/options/v1/options_pb.js";
 import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
 
 /**
