@@ -28,6 +28,42 @@ describe("errors", () => {
     expect(trailer?.get("x-fail-detail")).toBe("asked");
   });
 
+  it("binary (-bin) trailers of a failed call arrive as bytes in binaryMetadata, text ones in metadata", async () => {
+    // Bytes that are not text: a NUL, a byte above 0x7f, and no UTF-8 sequence.
+    const detail = new Uint8Array([0x00, 0xff, 0x10, 0x80, 0x7f]);
+    h.handler.onEcho = async (_request, context) => {
+      context.setTrailer("x-detail-bin", detail);
+      context.setTrailer("x-text-trailer", "kept");
+      throw new KledError(Code.FailedPrecondition, "with binary details", { "x-reason": "quota" });
+    };
+    try {
+      const error = (await h.echo.echo({ text: "bin" }).catch((e: unknown) => e)) as KledError;
+      expect(error).toBeInstanceOf(KledError);
+      expect(error.code).toBe(Code.FailedPrecondition);
+      expect(error.metadata["x-reason"]).toBe("quota");
+      expect(error.metadata["x-text-trailer"]).toBe("kept");
+      expect(Object.keys(error.metadata).filter((key) => key.endsWith("-bin"))).toEqual([]);
+      expect(error.binaryMetadata["x-detail-bin"]).toEqual(detail);
+    } finally {
+      h.handler.onEcho = undefined;
+    }
+  });
+
+  it("a KledError thrown with binaryMetadata sends it as -bin trailers, and the client gets the bytes back", async () => {
+    const detail = new Uint8Array([0xde, 0xad, 0x00, 0xbe, 0xef]);
+    h.handler.onEcho = async () => {
+      throw new KledError(Code.Aborted, "conflict", { "x-reason": "version" }, { binaryMetadata: { "x-state-bin": detail } });
+    };
+    try {
+      const error = (await h.echo.echo({ text: "bin-thrown" }).catch((e: unknown) => e)) as KledError;
+      expect(error.code).toBe(Code.Aborted);
+      expect(error.metadata["x-reason"]).toBe("version");
+      expect(error.binaryMetadata).toEqual({ "x-state-bin": detail });
+    } finally {
+      h.handler.onEcho = undefined;
+    }
+  });
+
   it("any other error answers INTERNAL without leaking its message, and is logged", async () => {
     const error = (await h.echo.echo({ text: "plain", failCode: 1 }).catch((e: unknown) => e)) as KledError;
     expect(error.code).toBe(Code.Internal);

@@ -1,3 +1,3 @@
 export { Code, codeName } from "./code.js";
-export { KledError, type ErrorMetadata } from "./kled-error.js";
+export { KledError, type BinaryErrorMetadata, type ErrorMetadata, type KledErrorOptions } from "./kled-error.js";
 export { messageOf } from "./message-of.js";

@@ -19,7 +19,7 @@ export interface ErrorStatus extends StatusObject {
 export function errorStatus(error: unknown, context: CallContext): ErrorStatus {
   const trailer = new Metadata(context.trailer);
   if (error instanceof KledError && error.code !== Code.Ok) {
-    for (const [key, value] of Object.entries(error.metadata)) {
+    for (const [key, value] of [...Object.entries(error.metadata), ...Object.entries(error.binaryMetadata)]) {
       try {
         trailer.set(key, value);
       } catch (reason) {

@@ -13,8 +13,9 @@ interface GrpcStatusError {
 
 /**
  * The KledError for how a call failed: the status the server (or grpc-js)
- * reported, with the text trailers as metadata; CANCELED naming the reason
- * when the caller's signal cancelled it.
+ * reported, with the text trailers as `metadata` and the `-bin` ones as
+ * `binaryMetadata`; CANCELED naming the reason when the caller's signal
+ * cancelled it.
  */
 export function callError(error: unknown, request: ClientRequest): KledError {
   if (request.signal.aborted) {
@@ -27,7 +28,8 @@ export function callError(error: unknown, request: ClientRequest): KledError {
   }
   if (error instanceof KledError) return error;
   if (isStatusError(error)) {
-    return new KledError(error.code as Code, error.details, textMetadata(error.metadata), { cause: error });
+    const { text, binary } = trailers(error.metadata);
+    return new KledError(error.code as Code, error.details, text, { cause: error, binaryMetadata: binary });
   }
   return KledError.from(error, Code.Unknown);
 }
@@ -41,11 +43,14 @@ function isStatusError(error: unknown): error is GrpcStatusError {
   );
 }
 
-/** Text entries of grpc-js metadata, first value per key; binary keys are left out. */
-function textMetadata(metadata: GrpcMetadata | undefined): Record<string, string> {
-  const record: Record<string, string> = {};
+/** The text and the binary entries of grpc-js metadata, first value per key. */
+function trailers(metadata: GrpcMetadata | undefined): { text: Record<string, string>; binary: Record<string, Uint8Array> } {
+  const text: Record<string, string> = {};
+  const binary: Record<string, Uint8Array> = {};
   for (const [key, value] of Object.entries(metadata?.getMap() ?? {})) {
-    if (typeof value === "string") record[key] = value;
+    // grpc-js hands out Buffers; callers get plain bytes, viewed, not copied.
+    if (typeof value === "string") text[key] = value;
+    else binary[key] = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
-  return record;
+  return { text, binary };
 }
