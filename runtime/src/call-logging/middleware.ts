@@ -12,7 +12,7 @@ import type { ClientMiddleware, ClientRequest, ClientResponse } from "../client/
 import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code, codeName } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import { abortReasonOf } from "../server/call-context.js";
+import { stopReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware, ServerResponse } from "../server/middleware.js";
 import { ResponseStream } from "../server/response-stream.js";
 import { isLevelEnabled, type LogLevel, type Logger } from "../logging/logger.js";
@@ -22,9 +22,10 @@ export function serverLogging(): ServerMiddleware {
   return (next) => (request) => {
     const started = performance.now();
     const { context } = request;
-    // A call the transport aborted reports why (deadline, cancel, shutdown).
+    // A call that ended early reports why (deadline, cancel, shutdown), also
+    // when its handler went on to answer OK: the client never saw that answer.
     const log = (error: unknown) =>
-      write(context.logger, "call served", started, abortReasonOf(context) ?? error, { peer: context.peer });
+      write(context.logger, "call served", started, stopReasonOf(context) ?? error, { peer: context.peer });
     return observe(next, request, log);
   };
 }

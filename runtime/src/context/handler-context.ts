@@ -17,8 +17,10 @@ export interface HandlerContext {
   /** When the client stops waiting; undefined when it set no deadline. */
   readonly deadline: Date | undefined;
   /**
-   * Aborted when the client cancels, the deadline passes, or the server shuts
+   * Aborted when the client cancels, its connection closes, the deadline
+   * passes (by a server-side timer at the deadline), or the server shuts
    * down without waiting any longer. Its `reason` is a KledError saying which.
+   * A call already over when it reached the server never starts its handler.
    */
   readonly signal: AbortSignal;
   /** The client's address as grpc-js reports it, e.g. `127.0.0.1:53412`. */

@@ -1,9 +1,10 @@
 import type { PeerCertificate } from "node:tls";
-import type { ServerContext } from "../context/handler-context.js";
+import type { HandlerContext, ServerContext } from "../context/handler-context.js";
 import type { Identity } from "../context/identity.js";
 import { Metadata, type MetadataValue, type ReadonlyMetadata } from "../context/metadata.js";
 import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
-import type { KledError } from "../errors/kled-error.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 
 /** What the server knows when a call arrives. */
@@ -29,9 +30,12 @@ export interface CallContextInit {
  * The server's context of one call. It also holds the response headers and
  * trailers until the transport sends them. Internal.
  *
- * The deadline needs no timer of ours: grpc-js ends the call with
- * DEADLINE_EXCEEDED at the deadline and reports it as a cancellation, which
- * the transport turns into {@link abort}.
+ * The deadline has a timer of ours that aborts the signal when it passes:
+ * grpc-js ends the call at the deadline too, but reports it only when its
+ * own timer fires and the stream closes, which a busy server may see late,
+ * and not at all to a handler that started after the call was over. Code
+ * about to do something lasting (start the handler, commit) asks
+ * {@link stopReason}, which also reads the clock.
  */
 export class CallContext implements ServerContext {
   readonly method: MethodDefinition;
@@ -55,6 +59,7 @@ export class CallContext implements ServerContext {
   #abortReason: KledError | undefined;
   #headerSent = false;
   #ended = false;
+  #deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(init: CallContextInit) {
     this.method = init.method;
@@ -65,6 +70,12 @@ export class CallContext implements ServerContext {
     this.#peerCertificate = init.peerCertificate;
     this.requestId = init.requestId;
     this.#parentLogger = init.parentLogger;
+    if (init.deadline !== undefined) {
+      const left = init.deadline.getTime() - Date.now();
+      if (left <= 0) this.abort(this.#deadlineExceeded());
+      // Unref'd: a pending deadline must not keep the process alive.
+      else this.#deadlineTimer = setTimeout(() => this.abort(this.#deadlineExceeded()), left).unref();
+    }
   }
 
   get peerCertificate(): PeerCertificate | undefined {
@@ -130,17 +141,39 @@ export class CallContext implements ServerContext {
     return this.#header;
   }
 
+  /**
+   * Why the call can no longer succeed, or undefined while it is live: it
+   * was aborted, or the clock says its deadline has passed (timers may fire
+   * late on a busy server; then this aborts it now). Undefined once the call
+   * ended without being aborted.
+   */
+  stopReason(): KledError | undefined {
+    if (this.#abortReason !== undefined || this.#ended) return this.#abortReason;
+    if (this.deadline !== undefined && this.deadline.getTime() <= Date.now()) this.abort(this.#deadlineExceeded());
+    return this.#abortReason;
+  }
+
   /** Marks the call over: later aborts are ignored. */
   end(): void {
     this.#ended = true;
+    clearTimeout(this.#deadlineTimer);
+  }
+
+  #deadlineExceeded(): KledError {
+    return new KledError(Code.DeadlineExceeded, `deadline of ${this.method.path} exceeded`);
   }
 }
 
 /**
- * Why `context`'s call was aborted, or undefined: for a server's own
- * context without making its signal.
+ * Why `context`'s call can no longer succeed (see {@link CallContext.stopReason}),
+ * or undefined while it is live: for a server's own context without making
+ * its signal. Ask it right before doing something lasting, e.g. committing.
  */
-export function abortReasonOf(context: ServerContext): unknown {
-  if (context instanceof CallContext) return context.abortReason;
-  return context.signal.aborted ? context.signal.reason : undefined;
+export function stopReasonOf(context: HandlerContext): unknown {
+  if (context instanceof CallContext) return context.stopReason();
+  if (context.signal.aborted) return context.signal.reason;
+  const deadline = context.deadline;
+  return deadline !== undefined && deadline.getTime() <= Date.now()
+    ? new KledError(Code.DeadlineExceeded, `deadline of ${context.method.path} exceeded`)
+    : undefined;
 }

@@ -18,6 +18,7 @@ import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 import { CallContext } from "./call-context.js";
+import { isCallCancelled, peerOf } from "./grpc-call-state.js";
 import { ResponseStream } from "./response-stream.js";
 import type { InFlightCalls } from "./in-flight.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
@@ -93,6 +94,10 @@ function serve(
   (call as EventEmitter).on("cancelled", () => {
     if (!over) context.abort(cancelReason(context));
   });
+  // A call may be over before its handler is called (see grpc-call-state.ts):
+  // then no event comes. The middleware still runs (call logging reports it),
+  // but nothing lasting: the handler step and the data middleware check.
+  if (isCallCancelled(call)) context.abort(cancelReason(context));
   // The whole call, response streaming included, runs in the context, so
   // that client calls made by the handler inherit it.
   void runWithContext(context, async () => {
@@ -123,7 +128,7 @@ function newContext(binding: MethodBinding, call: AnyCall): CallContext {
     service: binding.service,
     metadata: () => fromGrpcMetadata(call.metadata),
     deadline: deadline === Infinity ? undefined : new Date(deadline),
-    peer: call.getPeer(),
+    peer: peerOf(call),
     // grpc-js reports the certificate only when the handshake verified it;
     // read while the call is open (the auth middleware does, first thing).
     peerCertificate: () => call.getAuthContext().sslPeerCertificate,
@@ -218,6 +223,8 @@ function unaryResponder(
       if (response.stream) {
         throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a unary method with a stream`);
       }
+      // An answer after the call ended early reached no one: report why it ended.
+      if (context.abortReason !== undefined) throw context.abortReason;
       const bytes = toBuffer(codec.encode(binding.method.output, response.message));
       sendHeader(call, context);
       callback(null, bytes, trailerOf(context));
@@ -254,7 +261,8 @@ function streamResponder(
           await send(message);
         }
       }
-      if (context.abortReason !== undefined) throw context.abortReason;
+      const ended = context.stopReason();
+      if (ended !== undefined) throw ended;
       sendHeader(call, context);
       call.end(trailerOf(context));
     },

@@ -2,6 +2,7 @@ import { create, isMessage, type DescMessage, type Message, type MessageInitShap
 import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
+import { stopReasonOf } from "./call-context.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
 import { ResponseStream } from "./response-stream.js";
 
@@ -36,6 +37,10 @@ export function handlerMethods(definition: ServiceDefinition, handler: object): 
 export function handlerStep(method: MethodDefinition, fn: HandlerMethod): ServerNext {
   const single = (value: unknown): ServerResponse => ({ stream: false, message: toMessage(method, method.output, value) });
   return (request: ServerRequest) => {
+    // A call over before its handler starts (it waited for a pooled
+    // connection, a rate limit, or grpc-js started it late) never starts it.
+    const stopped = stopReasonOf(request.context);
+    if (stopped !== undefined) return Promise.reject(stopped);
     const input = request.stream ? request.messages : request.message;
     try {
       switch (method.kind) {
