@@ -13,6 +13,13 @@
  * - any error, a cancelled call, or a client that stops reading early:
  *   rollback.
  *
+ * A call that is no longer live never commits, whether or not its handler
+ * noticed: the call's liveness (cancelled by the client, past its deadline
+ * by the clock, aborted by shutdown or a closed connection) is checked
+ * before BEGIN, after BEGIN (which may wait for a pooled connection: a call
+ * that expired meanwhile never runs its handler), and right before COMMIT;
+ * a call that ended early rolls back and fails with why it ended.
+ *
  * A streaming call holds its transaction (and a pooled connection; SQLite
  * has one) as long as it streams, so leave long-lived streams out with the
  * `methods` filter and let them read through `database.fork()`. Middleware
@@ -26,6 +33,7 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { MethodDefinition } from "../definition/service-definition.js";
+import { stopReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware } from "../server/middleware.js";
 import { bindToCall } from "./current-transaction.js";
 import type { Database } from "./database.js";
@@ -41,7 +49,7 @@ export interface TransactionMiddlewareOptions {
 export function transactionMiddleware(database: Database, options: TransactionMiddlewareOptions = {}): ServerMiddleware {
   return (next) => async (request) => {
     if (options.methods !== undefined && !options.methods(request.method)) return next(request);
-    const transaction = await Transaction.begin(database);
+    const transaction = await Transaction.begin(database, () => stopReasonOf(request.context));
     bindToCall(request.context, transaction);
     let response: Awaited<ReturnType<typeof next>>;
     try {

@@ -1,9 +1,20 @@
 import type { EntityManager } from "@mikro-orm/core";
+import { currentContext } from "../context/current-context.js";
 import type { MaybePromise } from "../definition/async-types.js";
+import { stopReasonOf } from "../server/call-context.js";
 import { messageOf } from "../errors/message-of.js";
 import type { Database } from "./database.js";
 import { runInScope } from "./current-transaction.js";
 import type { TransactionScope } from "./transaction-scope.js";
+
+/**
+ * Why the work a transaction serves was abandoned (its call cancelled or
+ * past its deadline, its delivery aborted), or undefined while it still
+ * counts. Asked before BEGIN, after it, and right before COMMIT.
+ */
+export type Abandoned = () => unknown;
+
+const NEVER_ABANDONED: Abandoned = () => undefined;
 
 /**
  * A transaction begun on a fresh fork, ended by exactly one of
@@ -17,12 +28,25 @@ export class Transaction implements TransactionScope {
   private constructor(
     readonly em: EntityManager,
     readonly database: Database,
+    private readonly abandoned: Abandoned,
   ) {}
 
-  static async begin(database: Database): Promise<Transaction> {
+  /**
+   * Begins on a fresh fork, unless the work was abandoned already. Begin may
+   * wait long for a pooled connection: work abandoned meanwhile gets it
+   * back at once, rolled back, and never runs. Throws the abandon reason.
+   */
+  static async begin(database: Database, abandoned: Abandoned = NEVER_ABANDONED): Promise<Transaction> {
+    throwIfAbandoned(abandoned);
     const em = database.orm.em.fork({ clear: true, useContext: false });
     await em.begin();
-    return new Transaction(em, database);
+    const transaction = new Transaction(em, database, abandoned);
+    const reason = abandoned();
+    if (reason !== undefined) {
+      await transaction.rollback(reason);
+      throw reason;
+    }
+    return transaction;
   }
 
   afterCommit(hook: () => MaybePromise<void>): void {
@@ -37,10 +61,17 @@ export class Transaction implements TransactionScope {
     return runInScope(this, fn);
   }
 
-  /** Flushes and commits, then runs the afterCommit hooks. A failed commit rolls back and throws. */
+  /**
+   * Flushes and commits, then runs the afterCommit hooks. A failed commit
+   * rolls back and throws; so does one whose work was abandoned, checked
+   * after the flush, right before COMMIT. (Nothing makes COMMIT atomic with
+   * that check: work abandoned during the COMMIT round trip stays committed.)
+   */
   async commit(): Promise<void> {
     this.#assertOpen("commit");
     try {
+      await this.em.flush();
+      throwIfAbandoned(this.abandoned);
       await this.em.commit();
     } catch (error) {
       await this.rollback(error);
@@ -78,12 +109,27 @@ export class Transaction implements TransactionScope {
 
 /**
  * Runs `work` in a new transaction on its own fork: commits when it
- * resolves, rolls back and rethrows when it rejects. For work outside a
- * served call: broker subscribers (see transactionalHandler), background
- * jobs, scripts. Inside `work`, {@link currentTransaction} returns the scope.
+ * resolves, rolls back and rethrows when it rejects. For broker subscribers
+ * (see transactionalHandler), background jobs, scripts, and handlers that
+ * open their own. Inside `work`, {@link currentTransaction} returns the scope.
+ *
+ * Started while a served call is in flight (inside its handler, or work the
+ * handler started), it belongs to that call: it commits only if the call is
+ * still live right before COMMIT, and rolls back (rejecting with the call's
+ * CANCELED or DEADLINE_EXCEEDED) once the client gave up.
  */
-export async function withTransaction<T>(database: Database, work: (scope: TransactionScope) => Promise<T>): Promise<T> {
-  const transaction = await Transaction.begin(database);
+export function withTransaction<T>(database: Database, work: (scope: TransactionScope) => Promise<T>): Promise<T> {
+  const call = currentContext();
+  return inTransaction(database, work, call === undefined ? NEVER_ABANDONED : () => stopReasonOf(call));
+}
+
+/** {@link withTransaction} for work that `abandoned` says is no longer wanted. Internal. */
+export async function inTransaction<T>(
+  database: Database,
+  work: (scope: TransactionScope) => Promise<T>,
+  abandoned: Abandoned,
+): Promise<T> {
+  const transaction = await Transaction.begin(database, abandoned);
   let result: T;
   try {
     result = await transaction.run(() => work(transaction));
@@ -93,4 +139,9 @@ export async function withTransaction<T>(database: Database, work: (scope: Trans
   }
   await transaction.commit();
   return result;
+}
+
+function throwIfAbandoned(abandoned: Abandoned): void {
+  const reason = abandoned();
+  if (reason !== undefined) throw reason;
 }
