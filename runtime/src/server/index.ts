@@ -11,5 +11,6 @@ export {
   type UnaryServerResponse,
 } from "./middleware.js";
 export { DEFAULT_LISTEN_ADDRESS, KledServer, type KledServerOptions } from "./kled-server.js";
+export * from "./limits.js";
 export type { Pem, ServerCredentialsOptions } from "./credentials.js";
 export { HEALTH_SERVICE_NAME } from "./health.js";

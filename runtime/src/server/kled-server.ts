@@ -11,6 +11,7 @@ import { Health, healthServiceDesc } from "./health.js";
 import { InFlightCalls } from "./in-flight.js";
 import { handlerMethods, handlerStep } from "./invoke-handler.js";
 import { chainServerMiddleware, type ServerMiddleware } from "./middleware.js";
+import { grpcServerOptions, type ServerLimits } from "./limits.js";
 import { addReflection } from "./reflection.js";
 import type { RegisterHandlerOptions, Server } from "./server.js";
 
@@ -40,7 +41,12 @@ export interface KledServerOptions {
   health?: boolean;
   /** Serve gRPC server reflection (v1 and v1alpha). Default true. */
   reflection?: boolean;
-  /** grpc-js server options, e.g. `{ "grpc.max_receive_message_length": 8 << 20 }`. */
+  /**
+   * Limits on streams per connection, idle connections, keepalive and
+   * message sizes. Default: the DEFAULT_ constants of limits.ts.
+   */
+  limits?: ServerLimits;
+  /** grpc-js server options, e.g. `{ "grpc.max_receive_message_length": 8 << 20 }`; they win over `limits`. */
   grpcOptions?: grpc.ServerOptions;
 }
 
@@ -59,7 +65,7 @@ export class KledServer implements Server {
 
   constructor(options: KledServerOptions = {}) {
     this.#options = options;
-    this.#grpc = new grpc.Server(options.grpcOptions);
+    this.#grpc = new grpc.Server(grpcServerOptions(options.limits, options.grpcOptions));
     this.#logger = options.logger ?? consoleLogger();
     this.#codecs = options.codecs ?? createCodecs();
   }
