@@ -2,7 +2,10 @@
  * The auth server middleware: authentication (who is calling, from a
  * verified credential) and, optionally, authorization (may they call this
  * method). Put it first in `ServiceOptions.middleware`, before data and
- * rate limiting, so that nothing runs for a caller it refuses.
+ * rate limiting, so that nothing runs for a caller it refuses. It reads
+ * only metadata: a unary request is decoded when its message is first read
+ * (server/lazy-request.ts), so a caller without a credential is refused
+ * before the server decodes its bytes, and learns nothing from a decode error.
  *
  * Only verified credentials count. Metadata a caller can set freely, such
  * as `user` or `domain`, is never read. The standard health and reflection

@@ -19,6 +19,7 @@ import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 import { CallContext } from "./call-context.js";
 import { isCallCancelled, peerOf } from "./grpc-call-state.js";
+import { lazyUnaryRequest } from "./lazy-request.js";
 import { ResponseStream } from "./response-stream.js";
 import type { InFlightCalls } from "./in-flight.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
@@ -181,9 +182,11 @@ function codecOf(codecs: Codecs, call: AnyCall, context: CallContext): Codec {
 }
 
 // Each request is one literal of one shape: no spreading of a body into it.
+// Decoded when first read (lazy-request.ts): authentication runs before it.
 function one(binding: MethodBinding, codec: Codec, bytes: Buffer, context: CallContext): ServerRequest {
-  const message = codec.decode(binding.method.input, bytes);
-  return { stream: false, message, method: binding.method, service: binding.service, context };
+  return lazyUnaryRequest({ method: binding.method, service: binding.service, context }, () =>
+    codec.decode(binding.method.input, bytes),
+  );
 }
 
 function many(binding: MethodBinding, codec: Codec, call: Readable, context: CallContext): ServerRequest {
