@@ -1,4 +1,4 @@
-import { ServerCredentials } from "@grpc/grpc-js";
+import type { TlsOptions } from "node:tls";
 
 /** PEM material, as a string or bytes. */
 export type Pem = string | Uint8Array;
@@ -18,19 +18,26 @@ export interface ServerCredentialsOptions {
   readonly requireClientCert?: boolean;
 }
 
-/** grpc-js credentials: plaintext without options, TLS or mTLS with them. */
-export function serverCredentials(tls: ServerCredentialsOptions | undefined): ServerCredentials {
-  if (tls === undefined) return ServerCredentials.createInsecure();
-  const ca = tls.ca === undefined ? null : pemBuffer(tls.ca);
-  const requireClientCert = tls.requireClientCert ?? ca !== null;
-  return ServerCredentials.createSsl(
-    ca,
-    [{ cert_chain: pemBuffer(tls.cert), private_key: pemBuffer(tls.key) }],
-    requireClientCert,
-  );
+/**
+ * Options of the TLS server that terminates TLS before a connection reaches
+ * grpc-js (see connection-guard.ts): undefined for plaintext. Node's own TLS
+ * server checks client certificates (`rejectUnauthorized` is its default),
+ * and grpc-js reads the verified peer from the TLS socket it is handed.
+ */
+export function tlsServerOptions(tls: ServerCredentialsOptions | undefined): TlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  return {
+    cert: pemBuffer(tls.cert),
+    key: pemBuffer(tls.key),
+    ...(tls.ca === undefined ? {} : { ca: pemBuffer(tls.ca) }),
+    requestCert: tls.requireClientCert ?? tls.ca !== undefined,
+    rejectUnauthorized: true,
+    // HTTP/2 only, as grpc-js's own TLS server negotiates.
+    ALPNProtocols: ["h2"],
+  };
 }
 
-/** PEM as the Buffer grpc-js wants. */
+/** PEM as the Buffer grpc-js and Node's TLS want. */
 export function pemBuffer(pem: Pem): Buffer {
   return typeof pem === "string" ? Buffer.from(pem) : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength);
 }

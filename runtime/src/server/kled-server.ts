@@ -5,13 +5,15 @@ import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
-import { serverCredentials, type ServerCredentialsOptions } from "./credentials.js";
+import { ConnectionGuard } from "./connection-guard.js";
+import { tlsServerOptions, type ServerCredentialsOptions } from "./credentials.js";
 import { grpcHandler } from "./grpc-handler.js";
 import { Health, healthServiceDesc } from "./health.js";
 import { InFlightCalls } from "./in-flight.js";
 import { handlerMethods, handlerStep } from "./invoke-handler.js";
 import { chainServerMiddleware, type ServerMiddleware } from "./middleware.js";
-import { grpcServerOptions, type ServerLimits } from "./limits.js";
+import { connectionLimits, grpcServerOptions, type ServerLimits } from "./limits.js";
+import { listenOptions } from "./listen-address.js";
 import { addReflection } from "./reflection.js";
 import type { RegisterHandlerOptions, Server } from "./server.js";
 
@@ -42,8 +44,9 @@ export interface KledServerOptions {
   /** Serve gRPC server reflection (v1 and v1alpha). Default true. */
   reflection?: boolean;
   /**
-   * Limits on streams per connection, idle connections, keepalive and
-   * message sizes. Default: the DEFAULT_ constants of limits.ts.
+   * Limits on connections, handshake time, streams per connection, idle
+   * connections, keepalive and message sizes. Default: the DEFAULT_
+   * constants of limits.ts.
    */
   limits?: ServerLimits;
   /** grpc-js server options, e.g. `{ "grpc.max_receive_message_length": 8 << 20 }`; they win over `limits`. */
@@ -59,6 +62,7 @@ export class KledServer implements Server {
   readonly #services: ServiceDefinition[] = [];
   readonly #calls = new InFlightCalls();
   #health: Health | undefined;
+  #guard: ConnectionGuard | undefined;
   #standardServicesAdded = false;
   #address: string | undefined;
   #shutdown: Promise<void> | undefined;
@@ -66,6 +70,7 @@ export class KledServer implements Server {
   constructor(options: KledServerOptions = {}) {
     this.#options = options;
     this.#grpc = new grpc.Server(grpcServerOptions(options.limits, options.grpcOptions));
+    connectionLimits(options.limits); // a bad limit fails here, not at listen()
     this.#logger = options.logger ?? consoleLogger();
     this.#codecs = options.codecs ?? createCodecs();
   }
@@ -133,13 +138,34 @@ export class KledServer implements Server {
       throw new Error(`listen ${address}: the server already listens on ${this.#address}; create another server`);
     }
     if (this.#shutdown !== undefined) throw new Error(`listen ${address}: the server was shut down; create a new one`);
+    const bind = listenOptions(address);
     this.#addStandardServices();
-    const port = await new Promise<number>((resolve, reject) => {
-      this.#grpc.bindAsync(address, serverCredentials(this.#options.credentials), (error, bound) => {
-        if (error === null) resolve(bound);
-        else reject(new Error(`listen ${address}: ${error.message}; is the port in use or the host not local?`, { cause: error }));
-      });
+    // grpc-js has no connection cap nor handshake timeout: connections are
+    // accepted by the guard, which hands them to grpc-js once past their
+    // handshake. TLS ends in the guard too (only there can its handshake be
+    // timed), so grpc-js gets plaintext credentials and a TLS socket, and it
+    // still reads the verified client certificate from that socket.
+    const injector = this.#grpc.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const guard = new ConnectionGuard({
+      ...connectionLimits(this.#options.limits),
+      tls: tlsServerOptions(this.#options.credentials),
+      serve: (connection) => injector.injectConnection(connection),
+      logger: this.#logger,
     });
+    let port: number;
+    try {
+      port = (await guard.listen(bind)).port;
+    } catch (error) {
+      injector.destroy();
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`listen ${address}: ${message}; is the port in use or the host not local?`, { cause: error });
+    }
+    if (this.#shutdown !== undefined) {
+      guard.close();
+      injector.destroy();
+      throw new Error(`listen ${address}: the server was shut down while it bound; create a new one`);
+    }
+    this.#guard = guard;
     this.#address = `${address.slice(0, address.lastIndexOf(":"))}:${port}`;
     this.#logger.info("server listening", {
       address: this.#address,
@@ -169,6 +195,7 @@ export class KledServer implements Server {
   async #stop(graceMs: number): Promise<void> {
     this.#health?.setServing(false);
     if (this.#address === undefined) return;
+    this.#guard?.close();
     const graceful = new Promise<void>((resolve) => this.#grpc.tryShutdown(() => resolve()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<"expired">((resolve) => {

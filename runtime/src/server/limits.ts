@@ -5,6 +5,7 @@
  * explicitly win over all of them.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { descriptorLimit } from "./descriptor-limit.js";
 
 /**
  * Concurrent calls (HTTP/2 streams) one connection may have open. 100 is
@@ -44,6 +45,33 @@ export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
  */
 export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Connections a server holds open at once, served or in their handshake:
+ * 4,096. A node in a mesh sees about one connection per client process
+ * (grpc-js shares one per target), so this is far above ordinary use, while
+ * it bounds what idle connections cost (a descriptor and an HTTP/2 session
+ * each). The default never takes more than {@link CONNECTION_DESCRIPTOR_SHARE}
+ * of the process's descriptor limit where that can be read (Linux): past the
+ * limit the kernel refuses every new connection, real clients included.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4_096;
+
+/**
+ * Share of the process's descriptor limit that the default connection cap
+ * may take: three quarters, so 768 connections with the common 1,024; the
+ * rest stays for the process's own clients, database pools and files.
+ */
+export const CONNECTION_DESCRIPTOR_SHARE = 0.75;
+
+/**
+ * Milliseconds a new connection has to finish its TLS handshake (with TLS)
+ * and send the HTTP/2 preface before it is closed: 10 s. Both take a few
+ * round trips, well under a second even between continents; the margin is
+ * for a loaded peer. A connection that sends nothing gives its slot back
+ * within that time (and sooner at the cap, where it makes room for a new one).
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** Limits of a KledServer; see the DEFAULT_ constants for each default and its reason. */
 export interface ServerLimits {
   /** Concurrent calls per connection. */
@@ -60,6 +88,22 @@ export interface ServerLimits {
   readonly maxReceiveMessageBytes?: number;
   /** Largest response message, in bytes. */
   readonly maxSendMessageBytes?: number;
+  /** Connections open at once, served or in their handshake; new ones first replace the oldest still in its handshake. */
+  readonly maxConnections?: number;
+  /** Milliseconds a new connection has for its TLS handshake and HTTP/2 preface. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** The connection limits of `limits`, checked, with their defaults; `descriptors` is the process's descriptor limit when known. */
+export function connectionLimits(
+  limits: ServerLimits = {},
+  descriptors: number | undefined = descriptorLimit(),
+): { maxConnections: number; handshakeTimeoutMs: number } {
+  const fitting = descriptors === undefined ? DEFAULT_MAX_CONNECTIONS : Math.floor(descriptors * CONNECTION_DESCRIPTOR_SHARE);
+  return {
+    maxConnections: positive("maxConnections", limits.maxConnections ?? Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, fitting))),
+    handshakeTimeoutMs: positive("handshakeTimeoutMs", limits.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
+  };
 }
 
 /** grpc-js server options for `limits`, under the caller's own `grpcOptions`. */
