@@ -26,7 +26,7 @@ describe("createRegistry", () => {
   });
 
   it("names the value it does not know, and what to use instead", () => {
-    expect(() => createRegistry("foo")).toThrow('registry "foo": unknown registry; use "mdns", "memory" or "consul://host:port"');
+    expect(() => createRegistry("foo")).toThrow('registry "foo": unknown registry; use "mdns", "memory", "consul://host:port" or "etcd://host:port"');
   });
 
   it("creates a consul registry from consul://host:port, with ?token= (or KLED_CONSUL_TOKEN) and ?dc=", async () => {

@@ -1,4 +1,5 @@
 import { parseConsulSpec } from "./consul/options.js";
+import { parseEtcdSpec } from "./etcd/options.js";
 import { LazyRegistry } from "./lazy-registry.js";
 import { MdnsRegistry } from "./mdns/mdns-registry.js";
 import { MemoryRegistry } from "./memory.js";
@@ -21,6 +22,11 @@ export const DEFAULT_REGISTRY = "mdns";
  *   on first use, needs the `consul` package) talking to that agent, with
  *   `?token=` (default: the `KLED_CONSUL_TOKEN` variable of `env`) and `?dc=`.
  *   The spec is checked now; the library is imported by the first call.
+ * - `"etcd://host:port[,host:port…]"`: an EtcdRegistry (`@kled/runtime/etcd`,
+ *   loaded on first use, needs the `etcd3` package) on those members, with
+ *   `user:password@` (default: `KLED_ETCD_USERNAME` / `KLED_ETCD_PASSWORD`
+ *   of `env`), `?tls=1`, `?ca=`, `?cert=`, `?key=` (PEM file paths) and
+ *   `?prefix=`. Checked now, like consul.
  */
 export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.env): Registry {
   switch (spec) {
@@ -38,7 +44,14 @@ export function createRegistry(spec: string, env: NodeJS.ProcessEnv = process.en
           return new ConsulRegistry(options);
         });
       }
-      throw new Error(`registry "${spec}": unknown registry; use "mdns", "memory" or "consul://host:port"`);
+      if (spec.startsWith("etcd:")) {
+        const options = parseEtcdSpec(spec, env);
+        return new LazyRegistry("etcd", async () => {
+          const { EtcdRegistry } = await import("./etcd/etcd-registry.js");
+          return new EtcdRegistry(options);
+        });
+      }
+      throw new Error(`registry "${spec}": unknown registry; use "mdns", "memory", "consul://host:port" or "etcd://host:port"`);
   }
 }
 
