@@ -12,13 +12,13 @@
  * only exists once generated there.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueServiceType } from "../registry/mdns-fixtures.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -45,7 +45,7 @@ const GENERATED = ["acme/inventory/v1/inventory_kled", "acme/inventory/v1/invent
 const OPTIONS_IMPORT = `from "@kled/runtime/gen/kled/options/v1/options_pb.js"`;
 
 /** A DNS-SD type no other test and no other run uses: mDNS answers reach every process on the host. */
-const serviceType = `_kext${randomBytes(4).toString("hex")}._tcp`;
+const serviceType = uniqueServiceType();
 
 let root = "";
 let project = "";
