@@ -4,6 +4,7 @@ import { TaskEventSchema } from "../../examples/src/gen/kled/agent/v1/agent_pb.j
 import type { Delivery } from "@kled/runtime";
 import { RedisBroker, type RedisBrokerOptions } from "@kled/runtime/redis";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
+import { captureLogger } from "../runtime/support/capture-logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
 import { requireRedis } from "../support/services.js";
 import { inspector, pendingCount, uniqueTopic } from "./support/topics.js";
@@ -175,6 +176,37 @@ describe.skipIf(redis.skip !== undefined)("RedisBroker", () => {
     await waitUntil("dead letter", async () => (await look.xlen(`${topic.name}:dlq`)) === 1, 5000);
     expect(counts).toEqual([1, 2]);
     expect((await broker.deadLetters(topic))[0]).toMatchObject({ id, error: "always", deliveryCount: 2, group: undefined });
+  });
+
+  it("bounds the dead-letter stream at about deadLetterMaxLen, and warns with how many dead letters trimming dropped", async () => {
+    const logger = captureLogger();
+    const broker = redisBroker({ logger, maxDeliveries: 1, deadLetterMaxLen: 100 });
+    const { topic, look } = topicFor("dlq-bound");
+    let failed = 0;
+    await broker.subscribe(
+      topic,
+      () => {
+        failed++;
+        throw new Error("poison");
+      },
+      { group: "workers" },
+    );
+    const poison = 450;
+    await Promise.all(Array.from({ length: poison }, (_, i) => broker.publish(topic, { sequence: BigInt(i) })));
+    const moved = () => logger.records.filter((r) => r.message === "message moved to the dead-letter stream").length;
+    await waitUntil("all dead-lettered", () => failed === poison && moved() === poison, 20_000);
+    const length = await look.xlen(`${topic.name}:dlq`);
+    // MAXLEN ~ trims whole stream nodes (100 entries each by default): about the bound, never far above.
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThanOrEqual(200);
+    const warnings = logger.records.filter((r) => r.message === "the dead-letter stream is full: its oldest dead letters were dropped");
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]!.fields).toMatchObject({ topic: topic.name, deadLetterTopic: `${topic.name}:dlq`, deadLetterMaxLen: 100 });
+    expect(warnings.reduce((sum, w) => sum + (w.fields["dropped"] as number), 0)).toBe(poison - length);
+    // The newest are kept.
+    const letters = await broker.deadLetters(topic);
+    expect(letters.at(-1)?.error).toBe("poison");
+    expect(await pendingCount(look, topic.name, "workers")).toBe(0);
   });
 
   it("closes gracefully: stops reading, finishes the handlers in flight, acknowledges them, leaves the group", async () => {

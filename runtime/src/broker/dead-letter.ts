@@ -22,3 +22,12 @@ export interface DeadLetter {
   readonly headers: Readonly<Record<string, string>>;
   readonly publishedAt: Date | undefined;
 }
+
+/**
+ * Dead letters kept per topic by default: 10 000, far more than anyone
+ * reads through by hand, enough to see what went wrong during a bad deploy,
+ * and at 1 KB a message about 10 MB. Without a bound a flood of poison
+ * messages grows them until memory runs out. The oldest go first, with a
+ * warning, so that nothing goes silently.
+ */
+export const DEFAULT_DEAD_LETTER_MAX_LEN = 10_000;

@@ -2,7 +2,6 @@ import type { Redis } from "ioredis";
 import { messageOf } from "../../errors/message-of.js";
 import type { DeliveryOutcome } from "../deliver.js";
 import { AckBatcher } from "./ack-batcher.js";
-import { writeDeadLetter } from "./dead-letter-script.js";
 import { deadLetterFields, entriesOfRead, parseAutoClaim, type StreamEntry } from "./stream-entry.js";
 import { StreamSubscription, type SubscriptionContext, type SubscriptionSpec } from "./stream-subscription.js";
 
@@ -232,7 +231,7 @@ export class GroupSubscription extends StreamSubscription {
     });
     this.#errors.delete(id);
     // XAUTOCLAIM already removed it from the pending list: nothing to acknowledge.
-    await writeDeadLetter(this.context.command, this.topic, this.deadLetterTopic, undefined, id, fields);
+    await this.writeDeadLetter(undefined, id, fields);
   }
 
   protected override async stopBackground(): Promise<void> {

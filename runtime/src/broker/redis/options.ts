@@ -3,7 +3,10 @@ import { hostname } from "node:os";
 import type { Codecs } from "../../codec/codecs.js";
 import type { Logger } from "../../logging/logger.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_DELIVERIES } from "../broker.js";
+import { DEFAULT_DEAD_LETTER_MAX_LEN } from "../dead-letter.js";
 import { wholeNumber } from "../option-value.js";
+
+export { DEFAULT_DEAD_LETTER_MAX_LEN };
 
 /**
  * Options of a Redis broker but the ioredis ones (see RedisBrokerOptions in
@@ -39,6 +42,12 @@ export interface RedisBrokerSettings {
   concurrency?: number;
   /** The dead-letter stream of topic `t` is `t` + this suffix. Default {@link DEFAULT_DEAD_LETTER_SUFFIX}. */
   deadLetterSuffix?: string;
+  /**
+   * Approximate length each dead-letter stream is trimmed to as dead letters
+   * are written (`MAXLEN ~`); the oldest go first, with a warning naming how
+   * many. `Infinity` never trims. Default {@link DEFAULT_DEAD_LETTER_MAX_LEN}.
+   */
+  deadLetterMaxLen?: number;
   /** How long a closing subscription waits for its handlers, in milliseconds. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}. */
   drainTimeoutMs?: number;
 }
@@ -86,6 +95,7 @@ export interface ResolvedRedisBrokerOptions {
   readonly maxDeliveries: number;
   readonly concurrency: number;
   readonly deadLetterSuffix: string;
+  readonly deadLetterMaxLen: number;
   readonly drainTimeoutMs: number;
 }
 
@@ -113,6 +123,7 @@ export function resolveRedisBrokerOptions(
     maxDeliveries: wholeNumber(OWNER, "maxDeliveries", options.maxDeliveries, DEFAULT_MAX_DELIVERIES),
     concurrency: wholeNumber(OWNER, "concurrency", options.concurrency, DEFAULT_CONCURRENCY),
     deadLetterSuffix,
+    deadLetterMaxLen: wholeNumber(OWNER, "deadLetterMaxLen", options.deadLetterMaxLen, DEFAULT_DEAD_LETTER_MAX_LEN, 1, true),
     drainTimeoutMs: wholeNumber(OWNER, "drainTimeoutMs", options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 0),
   };
 }

@@ -229,7 +229,7 @@ export abstract class StreamSubscription implements Subscription {
     });
     for (let failures = 1; ; failures++) {
       try {
-        const deadId = await writeDeadLetter(this.context.command, this.topic, this.deadLetterTopic, this.group, entry.id, fields);
+        const deadId = (await this.writeDeadLetter(this.group, entry.id, fields))?.id;
         if (deadId === undefined) {
           this.logger.debug("message already settled by another consumer; no dead letter written", { id: entry.id });
         } else {
@@ -255,6 +255,25 @@ export abstract class StreamSubscription implements Subscription {
         await pause(backoffMs(failures), this.#abortHandlers.signal);
       }
     }
+  }
+
+  /**
+   * Writes a dead letter (acknowledging `id` in `group` when given) into the
+   * bounded dead-letter stream, and warns when that dropped the oldest ones.
+   */
+  protected async writeDeadLetter(group: string | undefined, id: string, fields: readonly (string | Buffer)[]) {
+    const { deadLetterMaxLen } = this.context.options;
+    const written = await writeDeadLetter(this.context.command, this.topic, this.deadLetterTopic, deadLetterMaxLen, group, id, fields);
+    if (written !== undefined && written.dropped > 0) {
+      this.logger.warn("the dead-letter stream is full: its oldest dead letters were dropped", {
+        topic: this.topic,
+        deadLetterTopic: this.deadLetterTopic,
+        dropped: written.dropped,
+        length: written.length,
+        deadLetterMaxLen,
+      });
+    }
+    return written;
   }
 
   async #connectReader(): Promise<{ redis: Redis; id: string }> {
