@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TaskEventSchema } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
 import { MemoryBroker, type Delivery, type MemoryBrokerOptions } from "../../runtime/src/broker/index.js";
 import { silentLogger } from "../../runtime/src/logging/logger.js";
+import { captureLogger } from "../runtime/support/capture-logger.js";
 import { sleep, waitUntil } from "../registry/wait.js";
 import { uniqueTopic } from "./support/topics.js";
 
@@ -18,6 +19,28 @@ function memoryBroker(options: MemoryBrokerOptions = {}): MemoryBroker {
 }
 
 describe("MemoryBroker", () => {
+  it("keeps at most deadLetterMaxLen dead letters per topic, the newest, and warns when it drops one", async () => {
+    const logger = captureLogger();
+    const broker = memoryBroker({ logger, maxDeliveries: 1, deadLetterMaxLen: 10 });
+    const poisoned = uniqueTopic("memory-dlq-bound");
+    const other = uniqueTopic("memory-dlq-other");
+    const fail = () => {
+      throw new Error("poison");
+    };
+    await broker.subscribe(poisoned, fail);
+    await broker.subscribe(other, fail);
+    await broker.publish(other, { sequence: 0n });
+    for (let sequence = 1n; sequence <= 25n; sequence++) await broker.publish(poisoned, { sequence });
+    const dropped = () => logger.records.filter((r) => r.message === "the dead letters of the topic are full: the oldest was dropped");
+    await waitUntil("all dead-lettered", () => dropped().length === 15, 2000);
+    const letters = broker.deadLetters(poisoned);
+    expect(letters.map((letter) => fromBinary(TaskEventSchema, letter.payload!).sequence)).toEqual(
+      Array.from({ length: 10 }, (_, i) => BigInt(i + 16)),
+    );
+    expect(broker.deadLetters(other)).toHaveLength(1); // another topic's are its own
+    expect(dropped()[0]!.fields).toMatchObject({ topic: poisoned.name, dropped: 1, deadLetterMaxLen: 10 });
+  });
+
   it("shares messages among the members of a group and gives every message to each subscriber without one", async () => {
     const broker = memoryBroker();
     const topic = uniqueTopic("memory-share");

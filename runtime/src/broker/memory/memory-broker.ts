@@ -13,7 +13,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.js";
-import type { DeadLetter } from "../dead-letter.js";
+import { DEFAULT_DEAD_LETTER_MAX_LEN, type DeadLetter } from "../dead-letter.js";
 import { deliver } from "../deliver.js";
 import { PayloadCodec, type Envelope } from "../envelope.js";
 import { HandlerSlots } from "../handler-slots.js";
@@ -30,6 +30,11 @@ export interface MemoryBrokerOptions {
   maxDeliveries?: number;
   /** How long a closing subscription waits for its handlers, in milliseconds. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}. */
   drainTimeoutMs?: number;
+  /**
+   * Dead letters kept per topic; past it the oldest of the topic go, with a
+   * warning. `Infinity` keeps all. Default {@link DEFAULT_DEAD_LETTER_MAX_LEN}.
+   */
+  deadLetterMaxLen?: number;
   /** Default: a console logger. */
   logger?: Logger;
 }
@@ -83,7 +88,8 @@ interface TopicQueues {
  * handler failure means redelivery (at once, to any member of the group) up
  * to the limit, then the dead letters ({@link MemoryBroker.deadLetters}).
  * Payloads are encoded on publish and decoded on delivery, so codec choices
- * behave as across processes. Queues are not bounded.
+ * behave as across processes. Queues are not bounded; the dead letters of
+ * each topic are (`deadLetterMaxLen`).
  */
 export class MemoryBroker implements Broker {
   readonly name = "memory";
@@ -94,6 +100,9 @@ export class MemoryBroker implements Broker {
   readonly #topics = new Map<string, TopicQueues>();
   readonly #subscriptions = new Set<MemorySubscription>();
   readonly #deadLetters: DeadLetter[] = [];
+  /** Dead letters kept per topic. */
+  readonly #deadLetterCounts = new Map<string, number>();
+  readonly #deadLetterMaxLen: number;
   #sequence = 0;
   #closed = false;
 
@@ -101,6 +110,14 @@ export class MemoryBroker implements Broker {
     this.#payloads = new PayloadCodec(options.codecs, options.codec);
     this.#maxDeliveries = wholeNumber('broker "memory"', "maxDeliveries", options.maxDeliveries, DEFAULT_MAX_DELIVERIES);
     this.#drainTimeoutMs = wholeNumber('broker "memory"', "drainTimeoutMs", options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS, 0);
+    this.#deadLetterMaxLen = wholeNumber(
+      'broker "memory"',
+      "deadLetterMaxLen",
+      options.deadLetterMaxLen,
+      DEFAULT_DEAD_LETTER_MAX_LEN,
+      1,
+      true,
+    );
     this.#logger = (options.logger ?? consoleLogger()).child({ broker: this.name });
   }
 
@@ -151,7 +168,7 @@ export class MemoryBroker implements Broker {
       drainTimeoutMs: this.#drainTimeoutMs,
       payloads: this.#payloads,
       logger: this.#logger.child({ topic: topic.name, ...(options.group === undefined ? {} : { group: options.group }) }),
-      deadLetter: (letter) => this.#deadLetters.push(letter),
+      deadLetter: (letter) => this.#keepDeadLetter(letter),
       detach: () => {
         queues.fanout.delete(queue);
         this.#subscriptions.delete(subscription);
@@ -167,6 +184,26 @@ export class MemoryBroker implements Broker {
   deadLetters(topic?: string | Topic): DeadLetter[] {
     const name = typeof topic === "string" ? topic : topic?.name;
     return this.#deadLetters.filter((letter) => name === undefined || letter.topic === name);
+  }
+
+  /** Keeps `letter`, dropping the oldest of its topic past the bound. */
+  #keepDeadLetter(letter: DeadLetter): void {
+    this.#deadLetters.push(letter);
+    const count = (this.#deadLetterCounts.get(letter.topic) ?? 0) + 1;
+    if (count <= this.#deadLetterMaxLen) {
+      this.#deadLetterCounts.set(letter.topic, count);
+      return;
+    }
+    this.#deadLetters.splice(
+      this.#deadLetters.findIndex((kept) => kept.topic === letter.topic),
+      1,
+    );
+    this.#logger.warn("the dead letters of the topic are full: the oldest was dropped", {
+      topic: letter.topic,
+      dropped: 1,
+      length: this.#deadLetterMaxLen,
+      deadLetterMaxLen: this.#deadLetterMaxLen,
+    });
   }
 
   async close(): Promise<void> {
