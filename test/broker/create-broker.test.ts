@@ -43,11 +43,12 @@ describe("resolveBrokerSpec / brokerSpecFromEnv", () => {
   });
 
   it("names the bad value, and where it came from, without the password", () => {
-    const known = 'use "memory", "redis" (the Redis at $KLED_REDIS_URL) or a URL redis://host:port[/db]';
+    const known =
+      'use "memory", "redis" (the Redis at $KLED_REDIS_URL), a URL redis://host:port[/db], "nats" (the NATS at $KLED_NATS_URL) or a URL nats://host:port';
     const url = "use redis://host:port[/db], e.g. redis://127.0.0.1:6379/0";
     expect(() => resolveBrokerSpec("kafka")).toThrow(`broker "kafka": unknown broker; ${known}`);
     expect(() => resolveBrokerSpec("Redis")).toThrow(`broker "Redis": unknown broker; ${known}`);
-    expect(() => brokerSpecFromEnv({ KLED_BROKER: "nats" })).toThrow(`KLED_BROKER="nats": unknown broker; ${known}`);
+    expect(() => brokerSpecFromEnv({ KLED_BROKER: "kafka" })).toThrow(`KLED_BROKER="kafka": unknown broker; ${known}`);
     expect(() => resolveBrokerSpec("redis://:hunter2@cache:port")).toThrow(`broker "redis://:***@cache:port": not a Redis URL; ${url}`);
     expect(() => resolveBrokerSpec("redis://cache:6379/zero")).toThrow(`broker "redis://cache:6379/zero": not a Redis URL; ${url}`);
     expect(() => brokerSpecFromEnv({ KLED_BROKER: "redis", KLED_REDIS_URL: "redis://" })).toThrow(`KLED_REDIS_URL="redis://": not a Redis URL; ${url}`);

@@ -7,7 +7,10 @@
  * - Redis: `KLED_REDIS_URL`, default redis://127.0.0.1:6379.
  * - PostgreSQL: `KLED_DATABASE_URL` when it is a postgresql:// URL, else
  *   postgresql://postgres@127.0.0.1:5432/test.
+ * - NATS with JetStream: `KLED_NATS_URL`, default nats://127.0.0.1:4222.
  */
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect as connectNats } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
 import { Database } from "@kled/runtime/mikro-orm";
 
@@ -15,6 +18,9 @@ export const REQUIRE_SERVICES_ENV = "KLED_REQUIRE_SERVICES";
 
 /** The local Redis of the project's machines. */
 export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
+
+/** The local NATS of the project's machines, JetStream on. */
+export const DEFAULT_TEST_NATS_URL = "nats://127.0.0.1:4222";
 
 /** The local PostgreSQL of the project's machines (trust auth, database `test`). */
 export const DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test";
@@ -77,6 +83,22 @@ export async function pingRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Prom
     throw cause ?? error;
   } finally {
     redis.disconnect();
+  }
+}
+
+/** The NATS of `KLED_NATS_URL`, probed by asking JetStream for the account's usage (so a server without -js fails too). */
+export function requireNats(env: NodeJS.ProcessEnv = process.env): Promise<ServiceAvailability> {
+  const url = env["KLED_NATS_URL"]?.trim() || DEFAULT_TEST_NATS_URL;
+  return requireService("NATS", url, () => pingNats(url), env);
+}
+
+/** Resolves when the NATS at `url` connects and its JetStream answers within `timeoutMs`. */
+export async function pingNats(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  const nc = await connectNats({ servers: url, timeout: timeoutMs, reconnect: false });
+  try {
+    await (await jetstreamManager(nc, { timeout: timeoutMs })).getAccountInfo();
+  } finally {
+    await nc.close();
   }
 }
 

@@ -14,6 +14,7 @@ export type { DeadLetter } from "./dead-letter.js";
 export { brokerContentType } from "./envelope.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
 export { DEFAULT_REDIS_URL, redactUrl, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";
+export { DEFAULT_NATS_URL, NATS_URL_ENV, type NatsBrokerSettings } from "./nats/options.js";
 export { LazyBroker } from "./lazy-broker.js";
 export {
   BROKER_ENV,
