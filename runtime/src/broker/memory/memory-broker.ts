@@ -86,7 +86,9 @@ interface TopicQueues {
  * A broker inside one process, with the semantics of the Redis one: group
  * members share messages, subscribers without a group each get all, a
  * handler failure means redelivery (at once, to any member of the group) up
- * to the limit, then the dead letters ({@link MemoryBroker.deadLetters}).
+ * to the limit, then the dead letters ({@link MemoryBroker.deadLetters}); a
+ * group member's handler still running when its drain time ran out leaves
+ * its message to the group again.
  * Payloads are encoded on publish and decoded on delivery, so codec choices
  * behave as across processes. Queues are not bounded; the dead letters of
  * each topic are (`deadLetterMaxLen`).
@@ -245,6 +247,8 @@ class MemorySubscription implements Subscription {
   readonly group: string | undefined;
   readonly #init: MemorySubscriptionInit;
   readonly #abort = new AbortController();
+  /** Messages whose handlers run now: given back to the group when the drain time runs out. */
+  readonly #inFlight = new Set<QueuedMessage>();
   #closing: Promise<void> | undefined;
 
   constructor(init: MemorySubscriptionInit) {
@@ -260,15 +264,21 @@ class MemorySubscription implements Subscription {
   dispatch(queued: QueuedMessage): void {
     const { slots, queue } = this.#init;
     slots.acquire();
+    this.#inFlight.add(queued);
     slots.run(
       () => this.#handle(queued),
-      () => queue.pump(),
+      () => {
+        this.#inFlight.delete(queued);
+        queue.pump();
+      },
     );
   }
 
   async #handle(queued: QueuedMessage): Promise<void> {
     const { payloads, topic, handler, maxDeliveries, logger, queue } = this.#init;
     const outcome = await deliver(payloads, topic, handler, queued.envelope, queued.id, this.group, queued.deliveryCount, this.#abort.signal);
+    // Given back to the group at the drain timeout: this outcome no longer counts.
+    if (!this.#inFlight.has(queued)) return;
     if (outcome.kind === "handled") return;
     const error = messageOf(outcome.error);
     if (outcome.kind === "failed" && queued.deliveryCount < maxDeliveries) {
@@ -316,6 +326,11 @@ class MemorySubscription implements Subscription {
     }
     if (!(await slots.drain(drainTimeoutMs))) {
       logger.warn("handlers still running after the drain time; aborting them", { drainTimeoutMs, running: slots.busy });
+      // Not acknowledged, so delivered again, as a crashed subscriber's messages are by the other brokers.
+      if (this.group !== undefined) {
+        for (const queued of this.#inFlight) queue.messages.push({ ...queued, deliveryCount: queued.deliveryCount + 1 });
+      }
+      this.#inFlight.clear();
       this.#abort.abort(new Error(`subscription to "${this.topic}" closed`));
     }
     // Redeliveries of failed messages that were queued while draining go to the other members.
