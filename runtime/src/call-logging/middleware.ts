@@ -57,7 +57,7 @@ export function clientLogging(logger: Logger): ClientMiddleware {
  * unary responses, at the end of iteration for streams. A `next` that
  * throws rejects, unlogged, as an async middleware would.
  */
-function observe<Q, R extends ServerResponse | ClientResponse>(
+export function observe<Q, R extends ServerResponse | ClientResponse>(
   next: (request: Q) => Promise<R>,
   request: Q,
   done: (error: unknown) => void,

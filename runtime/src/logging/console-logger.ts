@@ -1,3 +1,4 @@
+import { logContextFields } from "./log-context.js";
 import { LOG_LEVEL_RANK, silentLogger, type LogFields, type LogLevel, type Logger } from "./logger.js";
 
 /** Options of {@link consoleLogger}. */
@@ -91,7 +92,7 @@ class ConsoleLogger implements Logger {
 
   #log(level: LogLevel, message: string, fields: LogFields | undefined): void {
     if (!this.isLevelEnabled(level)) return;
-    const all = { ...this.#merged, ...fields };
+    const all = { ...this.#merged, ...logContextFields(), ...fields };
     const time = this.sink.now().toISOString();
     this.sink.write(
       this.sink.format === "json"

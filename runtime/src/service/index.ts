@@ -3,5 +3,6 @@ export {
   DEFAULT_SERVICE_VERSION,
   type ServiceOptions,
 } from "./options.js";
+export type { ServicePlugin, ServicePluginHooks, ServicePluginInit } from "./plugin.js";
 export { advertisedAddress, splitHostPort } from "./advertise.js";
 export { DEFAULT_SHUTDOWN_GRACE_MS } from "../server/kled-server.js";

@@ -6,6 +6,7 @@ import type { Resilience } from "../resilience/resilience.js";
 import type { Selector } from "../selector/selector.js";
 import type { ServerMiddleware } from "../server/middleware.js";
 import type { ServerCredentialsOptions } from "../server/credentials.js";
+import type { ServicePlugin } from "./plugin.js";
 
 /** Version registered when none is given. */
 export const DEFAULT_SERVICE_VERSION = "latest";
@@ -58,4 +59,9 @@ export interface ServiceOptions {
   logger?: Logger;
   /** TLS or mTLS for the server; plaintext when absent. */
   credentials?: ServerCredentialsOptions;
+  /**
+   * Plugins (e.g. `otel()` of `@kled/runtime/otel`), first outermost: their
+   * middleware runs outside call logging and `middleware`. Default none.
+   */
+  plugins?: readonly ServicePlugin[];
 }

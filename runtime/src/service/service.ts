@@ -25,6 +25,7 @@ import {
   DEFAULT_SERVICE_VERSION,
   type ServiceOptions,
 } from "./options.js";
+import type { ServicePluginHooks } from "./plugin.js";
 import { waitForStopSignal } from "./signals.js";
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
@@ -58,6 +59,7 @@ export class Service {
   private stopping: Promise<void> | undefined;
   private readonly beforeStopHooks: Array<() => MaybePromise<void>> = [];
   private readonly stopLoggingResilience: (() => void) | undefined;
+  private readonly plugins: readonly ServicePluginHooks[];
 
   constructor(options: ServiceOptions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
@@ -79,9 +81,12 @@ export class Service {
     this.ownsRegistry = options.registry === undefined;
     this.registry = options.registry ?? registryFromEnv();
     const logCalls = options.logCalls ?? true;
+    this.plugins = (options.plugins ?? []).map((plugin) => plugin.setup({ name: this.name, version: this.version, logger: this.logger }));
+    const pluginServer = this.plugins.flatMap((hooks) => (hooks.serverMiddleware === undefined ? [] : [hooks.serverMiddleware]));
+    const pluginClient = this.plugins.flatMap((hooks) => (hooks.clientMiddleware === undefined ? [] : [hooks.clientMiddleware]));
     this.server = new KledServer({
       logger: this.logger,
-      middleware: [...(logCalls ? [serverLogging()] : []), ...(options.middleware ?? [])],
+      middleware: [...pluginServer, ...(logCalls ? [serverLogging()] : []), ...(options.middleware ?? [])],
       ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     });
     // Calls resolve through a watch-fed cache: no registry round trip per
@@ -90,13 +95,14 @@ export class Service {
     const client = new KledClient({
       registry: this.cache,
       logger: this.logger,
-      middleware: [...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
+      middleware: [...pluginClient, ...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
       resilience: options.resilience ?? resilienceFromEnv(),
       ...(options.selector === undefined ? {} : { selector: options.selector }),
     });
     this.client = client;
     const resilience = client.resilience;
     this.stopLoggingResilience = resilience === undefined ? undefined : logResilienceEvents(resilience.events, this.logger);
+    for (const hooks of this.plugins) hooks.attach?.(this, resilience?.events);
   }
 
   /** The address clients dial, once started. */
@@ -131,6 +137,13 @@ export class Service {
       address: this.options.advertise ?? advertisedAddress(bound),
       metadata: { ...this.options.nodeMetadata, pid: String(process.pid) },
     };
+    try {
+      for (const hooks of this.plugins) await hooks.started?.(this);
+    } catch (error) {
+      await this.server.shutdown(0);
+      this.state = "stopped";
+      throw error;
+    }
     try {
       await this.register();
     } catch (error) {
@@ -228,6 +241,7 @@ export class Service {
     this.stopLoggingResilience?.();
     await this.cache.close();
     if (this.ownsRegistry) await this.registry.close();
+    for (const hooks of this.plugins) await hooks.stopped?.();
     this.state = "stopped";
     if (wasRunning) this.logger.info("service stopped", { drainMs: Date.now() - started });
   }

@@ -1,0 +1,11 @@
+export { otel, type OtelOptions } from "./plugin.js";
+export { startOtel, type OtelHandle, type StartOtelOptions } from "./sdk.js";
+export { serverTelemetry, type ServerAddress } from "./server-middleware.js";
+export { clientTelemetry } from "./client-middleware.js";
+export { instrumentBroker, type InstrumentBrokerOptions } from "./broker.js";
+export { DEFAULT_OUTBOX_SYSTEM, instrumentOutbox, type InstrumentOutboxOptions } from "./outbox.js";
+export { recordResilienceEvents } from "./resilience-events.js";
+export { logTraceIds, traceLogFields } from "./log-fields.js";
+export { Telemetry, type TelemetryProviders } from "./telemetry.js";
+export { DEFAULT_METRICS_HOST, METRICS_PATH, METRICS_PORT_ENV, metricsEndpointFromEnv, type MetricsEndpoint } from "./metrics-endpoint.js";
+export { DURATION_BUCKETS_S, INSTRUMENTATION_SCOPE } from "./attributes.js";

@@ -1,0 +1,114 @@
+import {
+  metrics,
+  trace,
+  ValueType,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type Tracer,
+  type TracerProvider,
+  type UpDownCounter,
+} from "../peers/opentelemetry.js";
+import { DURATION_BUCKETS_S, INSTRUMENTATION_SCOPE } from "./attributes.js";
+
+/** Where the instrumentation gets its tracer and meter; both default to the globally registered ones. */
+export interface TelemetryProviders {
+  /** Default: the global tracer provider (a no-op until an SDK registers one). */
+  readonly tracerProvider?: TracerProvider;
+  /** Default: the global meter provider (a no-op until an SDK registers one). */
+  readonly meterProvider?: MeterProvider;
+}
+
+/** The instruments Kled records to. Names follow the RPC and messaging semantic conventions. */
+export interface Instruments {
+  readonly serverDuration: Histogram;
+  readonly clientDuration: Histogram;
+  readonly serverActive: UpDownCounter;
+  readonly clientActive: UpDownCounter;
+  readonly retries: Counter;
+  readonly bulkheadRejections: Counter;
+  readonly rateLimited: Counter;
+  readonly sent: Counter;
+  readonly consumed: Counter;
+  readonly processDuration: Histogram;
+  readonly operationDuration: Histogram;
+}
+
+/**
+ * The tracer and the instruments, resolved when first used and again when
+ * the global provider changed: the API has no proxy for meters, so a meter
+ * taken before the SDK registered would stay a no-op for good.
+ */
+export class Telemetry {
+  readonly #providers: TelemetryProviders;
+  #tracer: Tracer | undefined;
+  #meterProvider: MeterProvider | undefined;
+  #instruments: Instruments | undefined;
+  readonly #breakerSources = new Set<BreakerSource>();
+
+  constructor(providers: TelemetryProviders = {}) {
+    this.#providers = providers;
+  }
+
+  get tracer(): Tracer {
+    // The global tracer provider is a proxy: a tracer taken early follows a later registration.
+    return (this.#tracer ??= (this.#providers.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE));
+  }
+
+  get instruments(): Instruments {
+    const provider = this.#providers.meterProvider ?? metrics.getMeterProvider();
+    if (this.#instruments === undefined || provider !== this.#meterProvider) {
+      this.#meterProvider = provider;
+      const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
+      this.#instruments = createInstruments(meter);
+      meter
+        .createObservableGauge("kled.circuit_breaker.state", {
+          description: "Circuit of each node a client called: 0 closed, 1 half-open, 2 open",
+          unit: "{state}",
+          valueType: ValueType.INT,
+        })
+        .addCallback((result) => {
+          for (const source of this.#breakerSources) {
+            for (const breaker of source()) result.observe(breaker.state, { "kled.service": breaker.service, "kled.node.id": breaker.node });
+          }
+        });
+    }
+    return this.#instruments;
+  }
+
+  /** Reports the circuits `source` lists on `kled.circuit_breaker.state`; returns the function that stops it. */
+  observeBreakers(source: BreakerSource): () => void {
+    this.#breakerSources.add(source);
+    void this.instruments;
+    return () => void this.#breakerSources.delete(source);
+  }
+}
+
+/** The circuits one client knows, with their state as `kled.circuit_breaker.state` reads it. */
+export type BreakerSource = () => Iterable<{ readonly service: string; readonly node: string; readonly state: number }>;
+
+function duration(meter: Meter, name: string, description: string): Histogram {
+  return meter.createHistogram(name, {
+    description,
+    unit: "s",
+    valueType: ValueType.DOUBLE,
+    advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
+  });
+}
+
+function createInstruments(meter: Meter): Instruments {
+  return {
+    serverDuration: duration(meter, "rpc.server.call.duration", "Duration of calls served, until the last response message or the status"),
+    clientDuration: duration(meter, "rpc.client.call.duration", "Duration of calls made, retries included, until the status"),
+    serverActive: meter.createUpDownCounter("kled.rpc.server.active_calls", { description: "Calls being served", unit: "{call}" }),
+    clientActive: meter.createUpDownCounter("kled.rpc.client.active_calls", { description: "Calls in flight from this client", unit: "{call}" }),
+    retries: meter.createCounter("kled.rpc.client.retries", { description: "Attempts after the first, by service and method", unit: "{attempt}" }),
+    bulkheadRejections: meter.createCounter("kled.bulkhead.rejections", { description: "Calls a service's bulkhead turned away", unit: "{call}" }),
+    rateLimited: meter.createCounter("kled.ratelimit.rejections", { description: "Calls a rate limiter turned away", unit: "{call}" }),
+    sent: meter.createCounter("messaging.client.sent.messages", { description: "Messages published (or written to an outbox)", unit: "{message}" }),
+    consumed: meter.createCounter("messaging.client.consumed.messages", { description: "Messages delivered to a handler", unit: "{message}" }),
+    processDuration: duration(meter, "messaging.process.duration", "Duration of a message handler"),
+    operationDuration: duration(meter, "messaging.client.operation.duration", "Duration of a publish, until the broker stored the message"),
+  };
+}
