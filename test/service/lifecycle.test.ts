@@ -2,7 +2,18 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
-import { Code, KledError, MemoryRegistry, MdnsRegistry, Service, silentLogger } from "@kled/runtime";
+import {
+  Code,
+  DEFAULT_DEREGISTER_DELAY_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  KledError,
+  MemoryRegistry,
+  MdnsRegistry,
+  Service,
+  silentLogger,
+  type Registry,
+} from "@kled/runtime";
+import { deregisterDelayMs } from "../../runtime/src/service/deregister-delay.js";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { uniqueServiceType } from "../registry/mdns-fixtures.js";
 import { waitUntil } from "../registry/wait.js";
@@ -102,6 +113,65 @@ describe("Service", () => {
     expect((await slow).text).toBe("slow");
   });
 
+  test("keeps serving for deregisterDelayMs after deregistering, then stops accepting and drains in what remains of the grace", async () => {
+    const registry = new MemoryRegistry();
+    const service = new Service({ name: "echo", registry, logger: silentLogger, deregisterDelayMs: 400 });
+    registerEchoServiceHandler(service.server, new EchoHandler());
+    services.push(service);
+    await service.start();
+    const events: string[] = [];
+    const deregister = registry.deregister.bind(registry);
+    registry.deregister = async (record) => {
+      await deregister(record);
+      events.push("deregistered");
+    };
+    const shutdown = service.server.shutdown.bind(service.server);
+    service.server.shutdown = (graceMs) => {
+      events.push(`shutdown ${graceMs}`);
+      return shutdown(graceMs);
+    };
+    const caller = new Service({ name: "caller", registry: new MemoryRegistry(), logger: silentLogger });
+    services.push(caller);
+    const direct = createEchoServiceClient(caller.client, { address: service.address ?? "" });
+
+    const stopping = service.stop();
+    await waitUntil("deregistered", () => events.includes("deregistered"), 2_000);
+    // A peer that has not yet heard of the deregistration still gets served.
+    expect((await direct.echo({ text: "during the delay" }, { timeoutMs: 2_000 })).text).toBe("during the delay");
+    events.push("served during the delay");
+    await stopping;
+    expect(events).toEqual(["deregistered", "served during the delay", expect.stringMatching(/^shutdown \d+$/)]);
+    const graceLeft = Number(events[2]!.split(" ")[1]);
+    expect(graceLeft).toBeLessThanOrEqual(DEFAULT_SHUTDOWN_GRACE_MS - 390); // the delay counts against the grace
+    expect(graceLeft).toBeGreaterThan(0);
+    const error = await direct.echo({ text: "late" }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect((error as KledError).code).toBe(Code.Unavailable);
+  });
+
+  test("on a MemoryRegistry, no deregister delay unless asked; KLED_DEREGISTER_DELAY_MS or the 3 s default elsewhere", async () => {
+    const registry = new MemoryRegistry();
+    const service = echoService(registry);
+    await service.start();
+    const grace: (number | undefined)[] = [];
+    const shutdown = service.server.shutdown.bind(service.server);
+    service.server.shutdown = (graceMs) => {
+      grace.push(graceMs);
+      return shutdown(graceMs);
+    };
+    await service.stop();
+    expect(grace).toEqual([DEFAULT_SHUTDOWN_GRACE_MS]);
+
+    const mdns = { name: "mdns" } as Registry;
+    expect(deregisterDelayMs("x", undefined, mdns, {})).toBe(DEFAULT_DEREGISTER_DELAY_MS);
+    expect(DEFAULT_DEREGISTER_DELAY_MS).toBe(3_000);
+    expect(deregisterDelayMs("x", undefined, mdns, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(0);
+    expect(deregisterDelayMs("x", 250, mdns, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(250);
+    expect(() => deregisterDelayMs("x", undefined, mdns, { KLED_DEREGISTER_DELAY_MS: "2s" })).toThrow(
+      'service x: KLED_DEREGISTER_DELAY_MS is "2s"; give whole milliseconds, 0 for no delay',
+    );
+    expect(() => new Service({ name: "x", registry, deregisterDelayMs: -1 })).toThrow("service x: deregisterDelayMs is \"-1\"");
+  });
+
   test("rejects a refresh interval that is not below the TTL", () => {
     expect(
       () => new Service({ name: "x", registry: new MemoryRegistry(), registerTtlMs: 1_000, registerIntervalMs: 1_000 }),
@@ -114,7 +184,7 @@ describe("Service", () => {
 });
 
 describe("Service.run in its own process", () => {
-  test("SIGTERM deregisters first, drains the in-flight call, then exits 0", async () => {
+  test("SIGTERM deregisters first, serves through the deregister delay, drains the in-flight call, then exits 0", async () => {
     const serviceType = uniqueServiceType();
     const script = fileURLToPath(new URL("./fixtures/echo-service.ts", import.meta.url));
     const child = spawn(
@@ -146,6 +216,8 @@ describe("Service.run in its own process", () => {
         2_000,
       );
       expect(leftAfter).toBeLessThan(1_000);
+      // Gone from the registry, yet still serving for its deregister delay.
+      expect((await echo.echo({ text: "after the goodbye" }, { timeoutMs: 2_000 })).text).toBe("after the goodbye");
       expect((await slow).text).toBe("drained");
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);

@@ -40,6 +40,14 @@ export interface ServiceOptions {
   registerIntervalMs?: number;
   /** Default: the server's `DEFAULT_SHUTDOWN_GRACE_MS` (10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Milliseconds to keep serving after deregistering, before the server
+   * stops accepting and drains, so that peers see the node leave before its
+   * port closes; counts against `shutdownGraceMs`. 0 for none. Default:
+   * `KLED_DEREGISTER_DELAY_MS`, else `DEFAULT_DEREGISTER_DELAY_MS` (3 s), or
+   * 0 on a MemoryRegistry (its peers are in this process).
+   */
+  deregisterDelayMs?: number;
   /** Server middleware, first outermost; a logging middleware is added outside them unless `logCalls` is false. */
   middleware?: readonly ServerMiddleware[];
   /** Middleware for the service's own client. */

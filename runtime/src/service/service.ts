@@ -17,9 +17,10 @@ import {
   type Registry,
   type ServiceRecord,
 } from "../registry/registry.js";
-import { KledServer } from "../server/kled-server.js";
+import { DEFAULT_SHUTDOWN_GRACE_MS, KledServer } from "../server/kled-server.js";
 import type { Server } from "../server/server.js";
 import { advertisedAddress } from "./advertise.js";
+import { deregisterDelayMs } from "./deregister-delay.js";
 import { endpointsOf } from "./endpoints.js";
 import {
   DEFAULT_SERVICE_VERSION,
@@ -38,8 +39,9 @@ type State = "new" | "starting" | "running" | "stopping" | "stopped";
  *
  * Lifecycle: {@link start} listens, then registers and refreshes the
  * registration every `registerIntervalMs`. {@link stop} deregisters first, so
- * that clients stop picking this node, runs the {@link beforeStop} hooks,
- * then stops accepting calls, drains the in-flight ones for up to
+ * that clients stop picking this node, keeps serving for `deregisterDelayMs`
+ * while peers learn of it, runs the {@link beforeStop} hooks, then stops
+ * accepting calls, drains the in-flight ones for what remains of
  * `shutdownGraceMs`, and closes. {@link run} does both around SIGINT/SIGTERM.
  */
 export class Service {
@@ -59,6 +61,9 @@ export class Service {
   private stopping: Promise<void> | undefined;
   private readonly beforeStopHooks: Array<() => MaybePromise<void>> = [];
   private readonly stopLoggingResilience: (() => void) | undefined;
+  private readonly deregisterDelayMs: number;
+  /** Aborted by a second stop signal: the deregister delay ends at once. */
+  private readonly hurry = new AbortController();
   private readonly plugins: readonly ServicePluginHooks[];
 
   constructor(options: ServiceOptions) {
@@ -80,6 +85,7 @@ export class Service {
     this.logger = (options.logger ?? consoleLogger()).child({ service: this.name });
     this.ownsRegistry = options.registry === undefined;
     this.registry = options.registry ?? registryFromEnv();
+    this.deregisterDelayMs = deregisterDelayMs(options.name, options.deregisterDelayMs, this.registry);
     const logCalls = options.logCalls ?? true;
     this.plugins = (options.plugins ?? []).map((plugin) => plugin.setup({ name: this.name, version: this.version, logger: this.logger }));
     const pluginServer = this.plugins.flatMap((hooks) => (hooks.serverMiddleware === undefined ? [] : [hooks.serverMiddleware]));
@@ -192,6 +198,7 @@ export class Service {
     const stopped = this.stop();
     const force = (): void => {
       this.logger.warn("second stop signal: aborting in-flight calls");
+      this.hurry.abort();
       void this.server.shutdown(0);
     };
     process.once("SIGINT", force).once("SIGTERM", force);
@@ -228,6 +235,11 @@ export class Service {
         this.logger.warn("deregistration failed; the node expires after its TTL", { error }),
       );
     }
+    // Still serving: a peer that has not yet heard of the deregistration
+    // finds an open port. The pause is taken from the shutdown grace.
+    const graceMs = this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    const delayMs = wasRunning ? Math.min(this.deregisterDelayMs, graceMs) : 0;
+    const waitedMs = delayMs > 0 ? await this.pause(delayMs) : 0;
     for (const hook of this.beforeStopHooks) {
       try {
         await hook();
@@ -236,7 +248,7 @@ export class Service {
       }
     }
     const started = Date.now();
-    await this.server.shutdown(this.options.shutdownGraceMs);
+    await this.server.shutdown(Math.max(0, graceMs - waitedMs));
     await this.client.close();
     this.stopLoggingResilience?.();
     await this.cache.close();
@@ -244,6 +256,21 @@ export class Service {
     for (const hooks of this.plugins) await hooks.stopped?.();
     this.state = "stopped";
     if (wasRunning) this.logger.info("service stopped", { drainMs: Date.now() - started });
+  }
+
+  /** Waits `ms` (less after a second stop signal); resolves with the milliseconds waited. */
+  private pause(ms: number): Promise<number> {
+    const started = performance.now();
+    this.logger.info("deregistered; still serving while peers learn of it", { deregisterDelayMs: ms });
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(Math.round(performance.now() - started));
+      };
+      const timer = setTimeout(done, ms);
+      if (this.hurry.signal.aborted) done();
+      else this.hurry.signal.addEventListener("abort", done, { once: true });
+    });
   }
 }
 
