@@ -4,7 +4,7 @@
  * middleware chain and the handler inside the call's context, and writes the
  * response or the error status back. Internal.
  */
-import { once, type EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import type { Message } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
@@ -20,6 +20,7 @@ import type { Logger } from "../logging/logger.js";
 import { CallContext } from "./call-context.js";
 import { isCallCancelled, peerOf } from "./grpc-call-state.js";
 import { lazyUnaryRequest } from "./lazy-request.js";
+import { ResponseSender } from "./response-sender.js";
 import { ResponseStream } from "./response-stream.js";
 import type { InFlightCalls } from "./in-flight.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
@@ -34,6 +35,8 @@ export interface MethodBinding {
   readonly codecs: Codecs;
   readonly logger: Logger;
   readonly calls: InFlightCalls;
+  /** Bytes of response messages a streaming call may hold for a client that is not reading (see response-sender.ts). */
+  readonly maxBufferedResponseBytes: number;
 }
 
 type AnyCall =
@@ -250,10 +253,11 @@ function streamResponder(
       if (!response.stream) {
         throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a stream method with one message`);
       }
+      // The sender's promise is what pauses the handler when its client does not read.
+      const sender = new ResponseSender(call, binding.maxBufferedResponseBytes, () => context.signal);
       const send = (message: Message): Promise<void> | undefined => {
         sendHeader(call, context);
-        if (call.write(toBuffer(codec.encode(binding.method.output, message)))) return undefined;
-        return once(call, "drain", { signal: context.signal }).then(() => undefined);
+        return sender.write(toBuffer(codec.encode(binding.method.output, message)));
       };
       const stopped = () => context.abortReason !== undefined;
       if (response.messages instanceof ResponseStream) {

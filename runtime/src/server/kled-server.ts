@@ -13,6 +13,7 @@ import { InFlightCalls } from "./in-flight.js";
 import { handlerMethods, handlerStep } from "./invoke-handler.js";
 import { chainServerMiddleware, type ServerMiddleware } from "./middleware.js";
 import { connectionLimits, grpcServerOptions, type ServerLimits } from "./limits.js";
+import { maxBufferedResponseBytes } from "./response-sender.js";
 import { listenOptions } from "./listen-address.js";
 import { addReflection } from "./reflection.js";
 import type { RegisterHandlerOptions, Server } from "./server.js";
@@ -127,6 +128,7 @@ export class KledServer implements Server {
         codecs: this.#codecs,
         logger: this.#logger,
         calls: this.#calls,
+        maxBufferedResponseBytes: maxBufferedResponseBytes(this.#options.limits),
       });
     }
     this.#grpc.addService(grpcDefinition, implementation);

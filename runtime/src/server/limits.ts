@@ -46,6 +46,16 @@ export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Bytes of a streaming call's response messages the server holds for a
+ * client that is not reading them: 1 MiB. Past it the handler is not asked
+ * for its next message until the client reads (the HTTP/2 flow-control
+ * window frees). grpc-js alone holds 16 messages of any size per call, up to
+ * 64 MiB at the default message limit; a few unread streams could exhaust
+ * the heap. 1 MiB keeps a fast reader's pipe full on any ordinary link.
+ */
+export const DEFAULT_MAX_BUFFERED_RESPONSE_BYTES = 1024 * 1024;
+
+/**
  * Connections a server holds open at once, served or in their handshake:
  * 4,096. A node in a mesh sees about one connection per client process
  * (grpc-js shares one per target), so this is far above ordinary use, while
@@ -88,6 +98,8 @@ export interface ServerLimits {
   readonly maxReceiveMessageBytes?: number;
   /** Largest response message, in bytes. */
   readonly maxSendMessageBytes?: number;
+  /** Bytes of response messages held per streaming call for a client that is not reading, past which its handler waits. */
+  readonly maxBufferedResponseBytes?: number;
   /** Connections open at once, served or in their handshake; new ones first replace the oldest still in its handshake. */
   readonly maxConnections?: number;
   /** Milliseconds a new connection has for its TLS handshake and HTTP/2 preface. */

@@ -50,8 +50,9 @@ export class ResponseStream implements AsyncIterable<Message> {
         }
       } else {
         // A sync source is read without awaiting between messages; the
-        // transport's backpressure (send returning a promise) is what pauses
-        // it, and what lets a cancellation be seen.
+        // transport's backpressure (send returning a promise: the client's
+        // flow-control window is full, or the call's buffered-bytes bound is
+        // reached) is what pauses it, and what lets a cancellation be seen.
         for (const value of source) {
           if (stopped()) return;
           const sent = send(this.convert(value));
