@@ -148,7 +148,7 @@ describe("Service", () => {
     expect((error as KledError).code).toBe(Code.Unavailable);
   });
 
-  test("on a MemoryRegistry, no deregister delay unless asked; KLED_DEREGISTER_DELAY_MS or the 3 s default elsewhere", async () => {
+  test("on a MemoryRegistry, no deregister delay unless asked; KLED_DEREGISTER_DELAY_MS or the 3 s default (at most half the grace) elsewhere", async () => {
     const registry = new MemoryRegistry();
     const service = echoService(registry);
     await service.start();
@@ -162,11 +162,12 @@ describe("Service", () => {
     expect(grace).toEqual([DEFAULT_SHUTDOWN_GRACE_MS]);
 
     const mdns = { name: "mdns" } as Registry;
-    expect(deregisterDelayMs("x", undefined, mdns, {})).toBe(DEFAULT_DEREGISTER_DELAY_MS);
+    expect(deregisterDelayMs("x", undefined, mdns, 10_000, {})).toBe(DEFAULT_DEREGISTER_DELAY_MS);
+    expect(deregisterDelayMs("x", undefined, mdns, 2_000, {})).toBe(1_000); // half the grace stays for the drain
     expect(DEFAULT_DEREGISTER_DELAY_MS).toBe(3_000);
-    expect(deregisterDelayMs("x", undefined, mdns, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(0);
-    expect(deregisterDelayMs("x", 250, mdns, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(250);
-    expect(() => deregisterDelayMs("x", undefined, mdns, { KLED_DEREGISTER_DELAY_MS: "2s" })).toThrow(
+    expect(deregisterDelayMs("x", undefined, mdns, 10_000, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(0);
+    expect(deregisterDelayMs("x", 250, mdns, 10_000, { KLED_DEREGISTER_DELAY_MS: "0" })).toBe(250);
+    expect(() => deregisterDelayMs("x", undefined, mdns, 10_000, { KLED_DEREGISTER_DELAY_MS: "2s" })).toThrow(
       'service x: KLED_DEREGISTER_DELAY_MS is "2s"; give whole milliseconds, 0 for no delay',
     );
     expect(() => new Service({ name: "x", registry, deregisterDelayMs: -1 })).toThrow("service x: deregisterDelayMs is \"-1\"");

@@ -7,7 +7,9 @@ import type { Registry } from "../registry/registry.js";
  * watch (an mDNS goodbye, a Consul blocking query, an etcd watch), which
  * takes a moment to arrive and more when a watch is reconnecting; a peer
  * that picked this node meanwhile would find its port closed. It counts
- * against the shutdown grace (10 s by default), leaving 7 s to drain.
+ * against the shutdown grace (10 s by default), leaving 7 s to drain; with
+ * a shorter grace the default takes at most half of it, so that calls in
+ * flight keep time to finish.
  */
 export const DEFAULT_DEREGISTER_DELAY_MS = 3_000;
 
@@ -16,20 +18,21 @@ export const DEREGISTER_DELAY_ENV = "KLED_DEREGISTER_DELAY_MS";
 
 /**
  * The delay to use: `configured`, else `KLED_DEREGISTER_DELAY_MS`, else the
- * default, except for an in-process MemoryRegistry (no delay): every peer
- * that can see the node is in this process and has heard of its leaving
- * before `deregister` resolved.
+ * default (at most half of `graceMs`), except for an in-process
+ * MemoryRegistry (no delay): every peer that can see the node is in this
+ * process and has heard of its leaving before `deregister` resolved.
  */
 export function deregisterDelayMs(
   service: string,
   configured: number | undefined,
   registry: Registry,
+  graceMs: number,
   env: NodeJS.ProcessEnv = process.env,
 ): number {
   const fromEnv = env[DEREGISTER_DELAY_ENV]?.trim();
   if (configured !== undefined) return checked(service, "deregisterDelayMs", configured);
   if (fromEnv !== undefined && fromEnv !== "") return checked(service, DEREGISTER_DELAY_ENV, Number(fromEnv), fromEnv);
-  return registry.name === "memory" ? 0 : DEFAULT_DEREGISTER_DELAY_MS;
+  return registry.name === "memory" ? 0 : Math.min(DEFAULT_DEREGISTER_DELAY_MS, Math.floor(graceMs / 2));
 }
 
 function checked(service: string, name: string, value: number, text: string = String(value)): number {

@@ -44,8 +44,9 @@ export interface ServiceOptions {
    * Milliseconds to keep serving after deregistering, before the server
    * stops accepting and drains, so that peers see the node leave before its
    * port closes; counts against `shutdownGraceMs`. 0 for none. Default:
-   * `KLED_DEREGISTER_DELAY_MS`, else `DEFAULT_DEREGISTER_DELAY_MS` (3 s), or
-   * 0 on a MemoryRegistry (its peers are in this process).
+   * `KLED_DEREGISTER_DELAY_MS`, else `DEFAULT_DEREGISTER_DELAY_MS` (3 s, at
+   * most half of `shutdownGraceMs`), or 0 on a MemoryRegistry (its peers are
+   * in this process).
    */
   deregisterDelayMs?: number;
   /** Server middleware, first outermost; a logging middleware is added outside them unless `logCalls` is false. */

@@ -85,7 +85,12 @@ export class Service {
     this.logger = (options.logger ?? consoleLogger()).child({ service: this.name });
     this.ownsRegistry = options.registry === undefined;
     this.registry = options.registry ?? registryFromEnv();
-    this.deregisterDelayMs = deregisterDelayMs(options.name, options.deregisterDelayMs, this.registry);
+    this.deregisterDelayMs = deregisterDelayMs(
+      options.name,
+      options.deregisterDelayMs,
+      this.registry,
+      options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    );
     const logCalls = options.logCalls ?? true;
     this.plugins = (options.plugins ?? []).map((plugin) => plugin.setup({ name: this.name, version: this.version, logger: this.logger }));
     const pluginServer = this.plugins.flatMap((hooks) => (hooks.serverMiddleware === undefined ? [] : [hooks.serverMiddleware]));
