@@ -11,7 +11,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REQUIRE_SERVICES_ENV, type ServiceAvailability } from "./services.js";
@@ -215,4 +215,58 @@ async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((server) => (server.address() as { port: number }).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
+}
+
+/**
+ * A TCP proxy on a free loopback port in front of `target` (`host:port`),
+ * whose link the test can cut (every connection dropped, new ones refused)
+ * and restore: a network failure between one client and etcd while etcd
+ * itself keeps running, at moments the test chooses.
+ */
+export class TcpProxy {
+  readonly #sockets = new Set<Socket>();
+  #cut = false;
+
+  private constructor(
+    readonly server: Server,
+    /** `127.0.0.1:port` of the proxy. */
+    readonly endpoint: string,
+  ) {}
+
+  static async start(target: string): Promise<TcpProxy> {
+    const [host = "127.0.0.1", port = "0"] = target.split(":");
+    let proxy: TcpProxy | undefined;
+    const server = createServer((client) => {
+      const self = proxy;
+      if (!self || self.#cut) return void client.destroy();
+      const upstream = connect(Number(port), host);
+      for (const socket of [client, upstream]) {
+        self.#sockets.add(socket);
+        socket.on("close", () => self.#sockets.delete(socket));
+        socket.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    proxy = new TcpProxy(server, `127.0.0.1:${(server.address() as { port: number }).port}`);
+    return proxy;
+  }
+
+  cut(): void {
+    this.#cut = true;
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.#cut = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
 }
