@@ -53,6 +53,7 @@ class InstrumentedBroker implements Broker {
   }
 
   async publish<Desc extends DescMessage>(topic: Topic<Desc>, message: MessageInitShape<Desc>, options: PublishOptions = {}): Promise<string> {
+    if (!this.telemetry.enabled) return this.inner.publish(topic, message, options);
     const headers: Record<string, string> = { ...options.headers };
     const created = propagation.extract(ROOT_CONTEXT, headers, headersGetter);
     const hasCreation = trace.getSpanContext(created) !== undefined;
@@ -100,6 +101,7 @@ class InstrumentedBroker implements Broker {
 
   #traced<Desc extends DescMessage>(topic: Topic<Desc>, handler: MessageHandler<Desc>): MessageHandler<Desc> {
     return async (message, delivery: Delivery) => {
+      if (!this.telemetry.enabled) return handler(message, delivery);
       const parent = propagation.extract(ROOT_CONTEXT, delivery.headers, headersGetter);
       const attributes: Attributes = {
         [ATTR_MESSAGING_SYSTEM]: this.system,

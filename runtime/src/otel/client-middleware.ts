@@ -30,6 +30,7 @@ export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
+      if (!telemetry.enabled) return next(request);
       const method = rpcMethodOf(request.method.path);
       const target = hostPortOf(request.address);
       const attributes: Attributes = {

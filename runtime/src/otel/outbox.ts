@@ -42,6 +42,7 @@ export function instrumentOutbox<T extends Pick<Outbox, "publish">>(outbox: T, o
     message: MessageInitShape<Desc>,
     publishOptions: PublishOptions = {},
   ): Promise<number> => {
+    if (!telemetry.enabled) return outbox.publish(em, topic, message, publishOptions);
     const parent = context.active();
     const attributes = {
       [ATTR_MESSAGING_SYSTEM]: system,

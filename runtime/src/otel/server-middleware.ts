@@ -29,13 +29,16 @@ export type ServerAddress = () => string | undefined;
  * it; and `rpc.server.call.duration` and the in-flight count.
  */
 export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = () => undefined): ServerMiddleware {
+  let listening: { host: string | undefined; port: number | undefined } | undefined;
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
+      if (!telemetry.enabled) return next(request);
       const { context: call } = request;
       const method = rpcMethodOf(request.method.path);
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
-      const server = hostPortOf(address());
+      // The address is known from the service's start on and does not change.
+      const server = (listening ??= address() === undefined ? undefined : hostPortOf(address())) ?? NO_ADDRESS;
       const peer = hostPortOf(call.peer);
       const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
       if (server.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = server.host;
@@ -68,3 +71,5 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
     };
   };
 }
+
+const NO_ADDRESS = { host: undefined, port: undefined };

@@ -1,5 +1,7 @@
 import {
+  createNoopMeter,
   metrics,
+  ProxyTracerProvider,
   trace,
   ValueType,
   type Counter,
@@ -11,6 +13,12 @@ import {
   type UpDownCounter,
 } from "../peers/opentelemetry.js";
 import { DURATION_BUCKETS_S, INSTRUMENTATION_SCOPE } from "./attributes.js";
+
+// What the API hands out while nothing is registered: a proxy with no
+// delegate answers with the no-op provider, the no-op meter provider with
+// the no-op meter (both singletons).
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_METER = createNoopMeter();
 
 /** Where the instrumentation gets its tracer and meter; both default to the globally registered ones. */
 export interface TelemetryProviders {
@@ -45,10 +53,24 @@ export class Telemetry {
   #tracer: Tracer | undefined;
   #meterProvider: MeterProvider | undefined;
   #instruments: Instruments | undefined;
+  #meterEnabled = false;
   readonly #breakerSources = new Set<BreakerSource>();
 
   constructor(providers: TelemetryProviders = {}) {
     this.#providers = providers;
+  }
+
+  /**
+   * False while neither providers were given nor an SDK registered global
+   * ones: the middleware then steps aside, so that instrumentation nobody
+   * records costs a call two lookups and a comparison.
+   */
+  get enabled(): boolean {
+    if (this.#providers.tracerProvider !== undefined || this.#providers.meterProvider !== undefined) return true;
+    const tracerProvider = trace.getTracerProvider();
+    if (!(tracerProvider instanceof ProxyTracerProvider) || tracerProvider.getDelegate() !== NOOP_TRACER_PROVIDER) return true;
+    if (metrics.getMeterProvider() !== this.#meterProvider) void this.instruments;
+    return this.#meterEnabled;
   }
 
   get tracer(): Tracer {
@@ -61,6 +83,7 @@ export class Telemetry {
     if (this.#instruments === undefined || provider !== this.#meterProvider) {
       this.#meterProvider = provider;
       const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
+      this.#meterEnabled = meter !== NOOP_METER;
       this.#instruments = createInstruments(meter);
       meter
         .createObservableGauge("kled.circuit_breaker.state", {

@@ -3,7 +3,7 @@ import { loadPeer } from "./load-peer.js";
 
 const api: typeof Api = await loadPeer("@opentelemetry/api", "@kled/runtime/otel", () => import("@opentelemetry/api"));
 
-export const { context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ValueType } = api;
+export const { context, createNoopMeter, metrics, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ValueType } = api;
 export type {
   Attributes,
   Context,
