@@ -104,25 +104,33 @@ describe("MCP service over gRPC", () => {
     await vi.waitFor(() => expect(cluster.mcp[0]?.server.inFlight).toBe(0), { timeout: 5_000 });
   });
 
-  it("answers INVALID_ARGUMENT to malformed bytes on every method and keeps serving", async () => {
+  it("answers malformed bytes on every method with INVALID_ARGUMENT, or UNAUTHENTICATED without a credential, and keeps serving", async () => {
     const address = cluster.mcp[0]?.address ?? "";
     const raw = new grpc.Client(address, grpc.credentials.createInsecure());
     const identity = (bytes: Buffer): Buffer => bytes;
     const garbage = Buffer.from([0xff, 0xff, 0xff]);
+    const authorized = new grpc.Metadata();
+    authorized.set("authorization", `Bearer ${await cluster.token("kled.test", ["tool-user"])}`);
+    const send = (path: string, kind: string, metadata: grpc.Metadata) =>
+      new Promise<grpc.ServiceError | undefined>((resolve) => {
+        if (kind === "server_streaming") {
+          const call = raw.makeServerStreamRequest(path, identity, identity, garbage, metadata);
+          call.on("data", () => undefined);
+          call.on("error", (error: grpc.ServiceError) => resolve(error));
+          call.on("end", () => resolve(undefined));
+        } else {
+          raw.makeUnaryRequest(path, identity, identity, garbage, metadata, (error) => resolve(error ?? undefined));
+        }
+      });
     try {
       for (const method of McpService.methods) {
         const path = `/${McpService.typeName}/${method.name}`;
-        const status = await new Promise<grpc.ServiceError | undefined>((resolve) => {
-          if (method.methodKind === "server_streaming") {
-            const call = raw.makeServerStreamRequest(path, identity, identity, garbage);
-            call.on("data", () => undefined);
-            call.on("error", (error: grpc.ServiceError) => resolve(error));
-            call.on("end", () => resolve(undefined));
-          } else {
-            raw.makeUnaryRequest(path, identity, identity, garbage, (error) => resolve(error ?? undefined));
-          }
-        });
-        expect({ path, code: status?.code }).toEqual({ path, code: grpc.status.INVALID_ARGUMENT });
+        const withCredential = await send(path, method.methodKind, authorized);
+        expect({ path, code: withCredential?.code }).toEqual({ path, code: grpc.status.INVALID_ARGUMENT });
+        // Authentication comes before decoding: a caller without a credential learns nothing of the message type.
+        const anonymous = await send(path, method.methodKind, new grpc.Metadata());
+        expect({ path, code: anonymous?.code }).toEqual({ path, code: grpc.status.UNAUTHENTICATED });
+        expect(anonymous?.details).not.toMatch(/kled\.mcp\.v1\.\w+Request/);
       }
     } finally {
       raw.close();
