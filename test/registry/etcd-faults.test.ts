@@ -110,6 +110,29 @@ describe.skipIf(availability.skip)("EtcdRegistry faults", () => {
     await expect(nextEvent(events, 500)).rejects.toThrow("no registry event");
   });
 
+  it("registers a node again under a new lease when its lease expired while etcd was out of reach", async () => {
+    const { members } = await cluster(1);
+    const proxy = await TcpProxy.start(members[0]!.endpoint);
+    cleanups.push(() => proxy.close());
+    const service = etcd(proxy.endpoint);
+    const observer = etcd(members[0]!.endpoint);
+    const ttlMs = 2_000;
+    await service.register(record("greeter", "1", "g1"), { ttlMs });
+    const events = eventsOf(observer.watch({ service: "greeter" }));
+    expect(summary(await nextEvent(events, 5000))).toBe("create g1");
+
+    // No keepalive gets through: etcd expires the lease, as it would for a dead process.
+    proxy.cut();
+    expect(summary(await nextEvent(events, ttlMs + 10_000))).toBe("delete g1");
+    proxy.restore();
+    // The next register() (a Service's loop makes one every interval) takes a new lease.
+    await eventually("register g1 again", () => service.register(record("greeter", "1", "g1"), { ttlMs }));
+    expect(summary(await nextEvent(events, 10_000))).toBe("create g1");
+    // And that lease is kept alive.
+    await new Promise((resolve) => setTimeout(resolve, 2 * ttlMs));
+    expect((await observer.getService("greeter"))[0]?.nodes.map((n) => n.id)).toEqual(["g1"]);
+  });
+
   it("keeps discovery working when any one member of a three-member cluster is killed", async () => {
     const etcdCluster = await cluster(3);
     const writer = etcd(etcdCluster.endpoints);
@@ -121,9 +144,14 @@ describe.skipIf(availability.skip)("EtcdRegistry faults", () => {
     // Each member in turn, so that whichever carried the watch stream and the lease keepalives is killed once.
     for (const [index, member] of etcdCluster.members.entries()) {
       await member.kill();
+      const killedAt = performance.now();
       const id = `n${index + 1}`;
       await eventually(`register ${id} with ${member.name} killed`, () => writer.register(record("greeter", "1", id)));
+      const registeredMs = performance.now() - killedAt;
       expect(summary(await nextEvent(events, RECOVERY_TIMEOUT_MS))).toBe(`create ${id}`);
+      process.stderr.write(
+        `etcd: ${member.name} killed; registered ${id} after ${Math.round(registeredMs)} ms, watch saw it after ${Math.round(performance.now() - killedAt)} ms\n`,
+      );
       const nodes = await eventually(`look up with ${member.name} killed`, () => reader.getService("greeter"));
       expect(nodes[0]?.nodes.map((n) => n.id)).toEqual(Array.from({ length: index + 2 }, (_, i) => `n${i}`));
       await member.restart();
