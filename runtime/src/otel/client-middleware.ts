@@ -43,14 +43,14 @@ export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
       const span = telemetry.tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
       const spanContext = trace.setSpan(parent, span);
       propagation.inject(spanContext, request.metadata, metadataSetter);
-      const { clientActive, clientDuration } = telemetry.instruments;
-      const active = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
-      clientActive.add(1, active);
+      const { clientDuration } = telemetry.instruments;
+      const { clientActive } = telemetry;
+      clientActive.enter(method);
       const started = performance.now();
       const done = (error: unknown): void => {
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "client");
-        clientActive.add(-1, active);
+        clientActive.leave(method);
         attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = outcome.statusName;
         if (outcome.error !== undefined) attributes[ATTR_ERROR_TYPE] = outcome.statusName;
         clientDuration.record((performance.now() - started) / 1000, attributes);

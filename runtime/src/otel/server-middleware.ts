@@ -43,26 +43,18 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
       const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
       if (server.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = server.host;
       if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
-      const span = telemetry.tracer.startSpan(
-        method,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            ...attributes,
-            ...(peer.host === undefined ? {} : { [ATTR_CLIENT_ADDRESS]: peer.host }),
-            ...(peer.port === undefined ? {} : { [ATTR_CLIENT_PORT]: peer.port }),
-          },
-        },
-        parent,
-      );
-      const { serverActive, serverDuration } = telemetry.instruments;
-      const active = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
-      serverActive.add(1, active);
+      const spanAttributes: Attributes = { ...attributes };
+      if (peer.host !== undefined) spanAttributes[ATTR_CLIENT_ADDRESS] = peer.host;
+      if (peer.port !== undefined) spanAttributes[ATTR_CLIENT_PORT] = peer.port;
+      const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
+      const { serverDuration } = telemetry.instruments;
+      const { serverActive } = telemetry;
+      serverActive.enter(method);
       const started = performance.now();
       const done = (error: unknown): void => {
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "server");
-        serverActive.add(-1, active);
+        serverActive.leave(method);
         attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = outcome.statusName;
         if (outcome.error !== undefined) attributes[ATTR_ERROR_TYPE] = outcome.statusName;
         serverDuration.record((performance.now() - started) / 1000, attributes);

@@ -10,8 +10,8 @@ import {
   type MeterProvider,
   type Tracer,
   type TracerProvider,
-  type UpDownCounter,
 } from "../peers/opentelemetry.js";
+import { ActiveCalls } from "./active-calls.js";
 import { DURATION_BUCKETS_S, INSTRUMENTATION_SCOPE } from "./attributes.js";
 
 // What the API hands out while nothing is registered: a proxy with no
@@ -32,8 +32,6 @@ export interface TelemetryProviders {
 export interface Instruments {
   readonly serverDuration: Histogram;
   readonly clientDuration: Histogram;
-  readonly serverActive: UpDownCounter;
-  readonly clientActive: UpDownCounter;
   readonly retries: Counter;
   readonly bulkheadRejections: Counter;
   readonly rateLimited: Counter;
@@ -54,7 +52,6 @@ export class Telemetry {
   #meterProvider: MeterProvider | undefined;
   #instruments: Instruments | undefined;
   #meterEnabled = false;
-  readonly #breakerSources = new Set<BreakerSource>();
 
   constructor(providers: TelemetryProviders = {}) {
     this.#providers = providers;
@@ -85,27 +82,61 @@ export class Telemetry {
       const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
       this.#meterEnabled = meter !== NOOP_METER;
       this.#instruments = createInstruments(meter);
-      meter
-        .createObservableGauge("kled.circuit_breaker.state", {
-          description: "Circuit of each node a client called: 0 closed, 1 half-open, 2 open",
-          unit: "{state}",
-          valueType: ValueType.INT,
-        })
-        .addCallback((result) => {
-          for (const source of this.#breakerSources) {
-            for (const breaker of source()) result.observe(breaker.state, { "kled.service": breaker.service, "kled.node.id": breaker.node });
-          }
-        });
+      observeProcessState(meter);
     }
     return this.#instruments;
   }
 
+  /** Calls being served in this process, by method. */
+  get serverActive(): ActiveCalls {
+    return serverActive;
+  }
+
+  /** Calls in flight from this process's clients, by method. */
+  get clientActive(): ActiveCalls {
+    return clientActive;
+  }
+
   /** Reports the circuits `source` lists on `kled.circuit_breaker.state`; returns the function that stops it. */
   observeBreakers(source: BreakerSource): () => void {
-    this.#breakerSources.add(source);
+    breakerSources.add(source);
     void this.instruments;
-    return () => void this.#breakerSources.delete(source);
+    return () => void breakerSources.delete(source);
   }
+}
+
+// Process-wide state that observable instruments report: one set for the
+// process however many services (each with its Telemetry) it runs, so that
+// no two callbacks report the same series.
+const serverActive = new ActiveCalls();
+const clientActive = new ActiveCalls();
+const breakerSources = new Set<BreakerSource>();
+const observedMeters = new WeakSet<Meter>();
+
+function observeProcessState(meter: Meter): void {
+  if (observedMeters.has(meter)) return;
+  observedMeters.add(meter);
+  meter
+    .createObservableUpDownCounter("kled.rpc.server.active_calls", { description: "Calls being served", unit: "{call}" })
+    .addCallback((result) => {
+      for (const [count, attributes] of serverActive.observations()) result.observe(count, attributes);
+    });
+  meter
+    .createObservableUpDownCounter("kled.rpc.client.active_calls", { description: "Calls in flight from this process's clients", unit: "{call}" })
+    .addCallback((result) => {
+      for (const [count, attributes] of clientActive.observations()) result.observe(count, attributes);
+    });
+  meter
+    .createObservableGauge("kled.circuit_breaker.state", {
+      description: "Circuit of each node a client called: 0 closed, 1 half-open, 2 open",
+      unit: "{state}",
+      valueType: ValueType.INT,
+    })
+    .addCallback((result) => {
+      for (const source of breakerSources) {
+        for (const breaker of source()) result.observe(breaker.state, { "kled.service": breaker.service, "kled.node.id": breaker.node });
+      }
+    });
 }
 
 /** The circuits one client knows, with their state as `kled.circuit_breaker.state` reads it. */
@@ -124,8 +155,6 @@ function createInstruments(meter: Meter): Instruments {
   return {
     serverDuration: duration(meter, "rpc.server.call.duration", "Duration of calls served, until the last response message or the status"),
     clientDuration: duration(meter, "rpc.client.call.duration", "Duration of calls made, retries included, until the status"),
-    serverActive: meter.createUpDownCounter("kled.rpc.server.active_calls", { description: "Calls being served", unit: "{call}" }),
-    clientActive: meter.createUpDownCounter("kled.rpc.client.active_calls", { description: "Calls in flight from this client", unit: "{call}" }),
     retries: meter.createCounter("kled.rpc.client.retries", { description: "Attempts after the first, by service and method", unit: "{attempt}" }),
     bulkheadRejections: meter.createCounter("kled.bulkhead.rejections", { description: "Calls a service's bulkhead turned away", unit: "{call}" }),
     rateLimited: meter.createCounter("kled.ratelimit.rejections", { description: "Calls a rate limiter turned away", unit: "{call}" }),
