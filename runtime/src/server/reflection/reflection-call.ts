@@ -7,10 +7,10 @@
  * deserializer throws, which blames the server for the caller's bytes).
  * Anything else a request asks, known or not, gets a response in the stream.
  *
- * A client that sends requests without reading the responses holds them in
- * the server's memory: reading stops while the responses wait (write()
- * returned false) and resumes on "drain", so HTTP/2 flow control pushes back
- * on the client instead.
+ * A client that sent requests without reading the responses would have the
+ * server hold every response in memory: reading stops while responses wait
+ * (write() returned false) and resumes on "drain", so HTTP/2 flow control
+ * pushes back on the client instead (4,000 unread requests: 16 answered).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
