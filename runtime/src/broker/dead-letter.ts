@@ -23,6 +23,16 @@ export interface DeadLetter {
   readonly publishedAt: Date | undefined;
 }
 
+/** What a broker records of a dead letter besides the message's own payload and headers. */
+export interface DeadLetterFacts {
+  readonly topic: string;
+  readonly id: string;
+  readonly error: string;
+  readonly deliveries: number;
+  readonly group: string | undefined;
+  readonly consumer: string;
+}
+
 /**
  * Dead letters kept per topic by default: 10 000, far more than anyone
  * reads through by hand, enough to see what went wrong during a bad deploy,

@@ -2,6 +2,7 @@ import { messageOf } from "../../errors/message-of.js";
 import { headers as newHeaders, type MsgHdrs } from "../../peers/nats-transport.js";
 import type { DeadLetter } from "../dead-letter.js";
 import type { Envelope } from "../envelope.js";
+import type { DeadLetterFacts } from "../dead-letter.js";
 
 /**
  * NATS headers of a message. The publisher's own headers (trace context
@@ -79,16 +80,6 @@ function userHeaders(headers: MsgHdrs | undefined): Readonly<Record<string, stri
     (result ??= {})[name] = headers.get(name);
   }
   return result ?? noHeaders;
-}
-
-/** What a dead letter records besides the message's own headers. */
-export interface DeadLetterFacts {
-  readonly topic: string;
-  readonly id: string;
-  readonly error: string;
-  readonly deliveries: number;
-  readonly group: string | undefined;
-  readonly consumer: string;
 }
 
 /** The headers of a dead letter: the message's own (any earlier dead-letter facts dropped), then the facts. */

@@ -10,7 +10,7 @@ import { HandlerSlots } from "../handler-slots.js";
 import type { Topic } from "../topic.js";
 import { deadLetterHeaders, envelopeOf } from "./message-headers.js";
 import type { ResolvedNatsBrokerOptions } from "./options.js";
-import { pause, redeliveryDelayMs, waitAtMost } from "./redelivery.js";
+import { backoffMs, pause, waitAtMost } from "../pacing.js";
 import { ensureConsumer, type ConsumerSettings, type ConsumerStart } from "./streams.js";
 
 /** Errors remembered for messages waiting for a redelivery, so that their dead letter can say why. */
@@ -227,7 +227,7 @@ export class NatsSubscription implements Subscription {
         if (deliveryCount >= maxDeliveries) return this.#deadLetter(msg, deliveryCount, error);
         this.#rememberError(msg.seq, error);
         const { retryDelayMs, retryDelayMaxMs } = this.#context.options;
-        const delayMs = redeliveryDelayMs(deliveryCount, retryDelayMs, retryDelayMaxMs);
+        const delayMs = backoffMs(deliveryCount, retryDelayMs, retryDelayMaxMs);
         this.#logger.warn("handler failed; the message is delivered again", { id: msg.seq, deliveryCount, maxDeliveries, delayMs, error });
         msg.nak(delayMs);
       }

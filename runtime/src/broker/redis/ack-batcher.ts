@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { messageOf } from "../../errors/message-of.js";
 import type { Logger } from "../../logging/logger.js";
-import { backoffMs } from "./backoff.js";
+import { redisRetryMs } from "./backoff.js";
 
 /**
  * Acknowledges messages of one group in batches: the ids acknowledged during
@@ -69,7 +69,7 @@ export class AckBatcher {
       }
       this.#failures++;
       this.#ids = ids.concat(this.#ids);
-      const delayMs = backoffMs(this.#failures);
+      const delayMs = redisRetryMs(this.#failures);
       if (this.#failures === 1) {
         this.#logger.warn("acknowledging failed; retrying", { count: ids.length, delayMs, error: messageOf(error) });
       }

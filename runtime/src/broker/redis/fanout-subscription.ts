@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { messageOf } from "../../errors/message-of.js";
-import { backoffMs, pause } from "./backoff.js";
+import { pause } from "../pacing.js";
+import { redisRetryMs } from "./backoff.js";
 import { entriesOf, entriesOfRead, type StreamEntry } from "./stream-entry.js";
 import { StreamSubscription } from "./stream-subscription.js";
 
@@ -50,7 +51,7 @@ export class FanoutSubscription extends StreamSubscription {
         await this.deadLetter(entry, deliveryCount, error);
         return;
       }
-      const delayMs = backoffMs(deliveryCount);
+      const delayMs = redisRetryMs(deliveryCount);
       this.logger.warn("handler failed; delivering the message again", { id: entry.id, deliveryCount, maxDeliveries, delayMs, error });
       await pause(delayMs, this.handlersAborted);
       if (this.handlersAborted.aborted) {

@@ -1,5 +1,6 @@
 import type { DeadLetter } from "../dead-letter.js";
 import type { Envelope } from "../envelope.js";
+import type { DeadLetterFacts } from "../dead-letter.js";
 
 /**
  * Field names of a message in its stream. Other programs may write and read
@@ -138,16 +139,6 @@ function parseHeaders(value: Buffer): Readonly<Record<string, string>> {
     if (typeof item !== "string") throw new Error(`header ${JSON.stringify(key)} is not a string`);
   }
   return parsed as Record<string, string>;
-}
-
-/** What a dead-letter entry records besides the message's own fields. */
-export interface DeadLetterFacts {
-  readonly topic: string;
-  readonly id: string;
-  readonly error: string;
-  readonly deliveries: number;
-  readonly group: string | undefined;
-  readonly consumer: string;
 }
 
 /** The fields of a dead-letter entry: the message's own (any earlier dead-letter facts dropped), then the facts. */

@@ -7,7 +7,8 @@ import { deliver, type DeliveryOutcome } from "../deliver.js";
 import type { PayloadCodec } from "../envelope.js";
 import { HandlerSlots } from "../handler-slots.js";
 import type { Topic } from "../topic.js";
-import { backoffMs, pause } from "./backoff.js";
+import { pause, waitAtMost } from "../pacing.js";
+import { redisRetryMs } from "./backoff.js";
 import { writeDeadLetter } from "./dead-letter-script.js";
 import type { ResolvedRedisBrokerOptions } from "./options.js";
 import { deadLetterFields, envelopeOf, type StreamEntry } from "./stream-entry.js";
@@ -19,17 +20,6 @@ const UNBLOCK_RETRY_MAX_MS = 50;
 /** Time granted to the last acknowledgements of a closing subscription even when its drain time is used up. */
 const FINISH_MIN_MS = 1_000;
 
-/** Waits for `promise` (its outcome ignored), but at most `ms`. */
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, ms));
-  });
-  await Promise.race([promise.then(noop, noop), timeout]);
-  clearTimeout(timer);
-}
-
-function noop(): void {}
 
 type ReadOutcome = { readonly entries: StreamEntry[] } | { readonly error: unknown };
 
@@ -252,7 +242,7 @@ export abstract class StreamSubscription implements Subscription {
           );
           return;
         }
-        await pause(backoffMs(failures), this.#abortHandlers.signal);
+        await pause(redisRetryMs(failures), this.#abortHandlers.signal);
       }
     }
   }
@@ -313,7 +303,7 @@ export abstract class StreamSubscription implements Subscription {
           cause = recoverError;
         }
         failures++;
-        const delayMs = backoffMs(failures);
+        const delayMs = redisRetryMs(failures);
         const fields = { error: messageOf(cause), delayMs, failures };
         if (failures === 1) this.logger.warn("reading the stream failed; retrying", fields);
         else this.logger.debug("reading the stream failed again; retrying", fields);

@@ -1,12 +1,15 @@
 /**
- * The pause before delivery number `deliveryCount + 1` of a message whose
- * handler failed on delivery `deliveryCount`: `firstMs`, doubling per
- * delivery, at most `maxMs`, with ±20 % jitter so that a burst of failures
- * does not come back at one instant. JetStream holds the message meanwhile
- * (a delayed negative acknowledgement); no timer of ours keeps it.
+ * Waiting, shared by the brokers: backoff between retries, pauses that a
+ * closing subscription cuts short, and bounded waits during a drain.
  */
-export function redeliveryDelayMs(deliveryCount: number, firstMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, firstMs * 2 ** Math.min(deliveryCount - 1, 20));
+
+/**
+ * The pause before retry number `attempt` (1 for the first): `firstMs`,
+ * doubling per attempt, at most `maxMs`, with ±20 % jitter so that a burst
+ * of failures (or many subscribers) does not come back at one instant.
+ */
+export function backoffMs(attempt: number, firstMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, firstMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 20));
   return Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
 }
 
