@@ -56,7 +56,9 @@ export async function startChild(program: string, options: StartOptions): Promis
   }
   const child = fork(program, [...(options.args ?? [])], {
     execArgv,
-    env: { ...process.env, ...options.env },
+    // A benchmark's servers are stopped once measured, with no peer left to
+    // miss their deregistration: no reason to keep serving after it.
+    env: { ...process.env, KLED_DEREGISTER_DELAY_MS: "0", ...options.env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
