@@ -30,6 +30,8 @@ export type ServerAddress = () => string | undefined;
  */
 export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = () => undefined): ServerMiddleware {
   let listening: { host: string | undefined; port: number | undefined } | undefined;
+  let lastPeer: string | undefined;
+  let peer: { host: string | undefined; port: number | undefined } = NO_ADDRESS;
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
@@ -39,7 +41,11 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
       // The address is known from the service's start on and does not change.
       const server = (listening ??= address() === undefined ? undefined : hostPortOf(address())) ?? NO_ADDRESS;
-      const peer = hostPortOf(call.peer);
+      // Calls of one connection share the peer: parse it once per change, not per call.
+      if (call.peer !== lastPeer) {
+        lastPeer = call.peer;
+        peer = hostPortOf(call.peer);
+      }
       const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
       if (server.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = server.host;
       if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
