@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRegistry, Service, silentLogger } from "@kled/runtime";
-import { metricsEndpointFromEnv, otel } from "@kled/runtime/otel";
+import { metricsEndpointFromEnv, otel, startOtel } from "@kled/runtime/otel";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";
 
@@ -84,5 +84,14 @@ describe("KLED_METRICS_PORT", () => {
     expect(metricsEndpointFromEnv({ KLED_METRICS_PORT: "0.0.0.0:9465" })).toEqual({ port: 9465, host: "0.0.0.0" });
     expect(() => metricsEndpointFromEnv({ KLED_METRICS_PORT: "http" })).toThrow(/KLED_METRICS_PORT="http" is not a port/);
     expect(() => metricsEndpointFromEnv({ KLED_METRICS_PORT: "70000" })).toThrow(/use a port such as 9464/);
+  });
+});
+
+describe("the metrics endpoint", () => {
+  it("fails the start, naming the address, when its port is taken", async () => {
+    const { port } = collector.address() as AddressInfo;
+    await expect(startOtel({ serviceName: "taken", metrics: { port } })).rejects.toThrow(
+      new RegExp(`metrics endpoint 127\\.0\\.0\\.1:${port}: cannot listen \\(.*EADDRINUSE.*\\); choose another port`),
+    );
   });
 });
