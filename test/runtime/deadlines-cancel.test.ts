@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, KledError } from "@kled/runtime";
-import { eventually, startEcho, streamOf, type Harness } from "./support/harness.js";
+import { eventually, rpcTransports, startEcho, streamOf, type Harness } from "./support/harness.js";
 
 function codeOf(error: unknown): number | undefined {
   return error instanceof KledError ? error.code : undefined;
 }
 
-describe("deadlines and cancellation", () => {
+describe.each(await rpcTransports())("deadlines and cancellation over %s", (transport) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startEcho();
+    h = await startEcho({ transport });
   });
   afterAll(async () => {
     await h.close();

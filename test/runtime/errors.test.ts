@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, KledClient, KledError, KledServer, MemoryRegistry, silentLogger, type ReadonlyMetadata } from "@kled/runtime";
 import { createEchoServiceClient, EchoServiceDefinition } from "../gen/kled/test/v1/echo_kled.js";
 import { captureLogger } from "./support/capture-logger.js";
-import { startEcho, type Harness } from "./support/harness.js";
+import { rpcTransports, startEcho, type Harness } from "./support/harness.js";
 
-describe("errors", () => {
+describe.each(await rpcTransports())("errors over %s", (transport) => {
   const logger = captureLogger();
   let h: Harness;
   beforeAll(async () => {
-    h = await startEcho({ server: { logger } });
+    h = await startEcho({ transport, server: { logger } });
   });
   afterAll(async () => {
     await h.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metadata, type ReadonlyMetadata } from "@kled/runtime";
-import { startEcho, type Harness } from "./support/harness.js";
+import { rpcTransports, startEcho, type Harness } from "./support/harness.js";
 
 describe("Metadata", () => {
   it("keeps text and binary values apart and lower-cases keys", () => {
@@ -16,10 +16,10 @@ describe("Metadata", () => {
   });
 });
 
-describe("metadata over the wire", () => {
+describe.each(await rpcTransports())("metadata over the wire, over %s", (transport) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startEcho();
+    h = await startEcho({ transport });
   });
   afterAll(async () => {
     await h.close();

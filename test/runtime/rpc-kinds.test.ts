@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient } from "../gen/kled/test/v1/echo_kled.js";
-import { startEcho, streamOf, type Harness } from "./support/harness.js";
+import { rpcTransports, startEcho, streamOf, type Harness } from "./support/harness.js";
 
-describe("the four RPC kinds over loopback gRPC", () => {
+describe.each(await rpcTransports())("the four RPC kinds over %s on loopback", (transport) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startEcho();
+    h = await startEcho({ transport });
   });
   afterAll(async () => {
     await h.close();

@@ -14,3 +14,4 @@ export { DEFAULT_REQUEST_TIMEOUT_MS, KledClient, type KledClientOptions } from "
 export { createServiceClient } from "./service-client.js";
 export { registryResolver, type Resolver } from "./resolve.js";
 export type { ClientCredentialsOptions } from "./credentials.js";
+export { NATS_SUBJECT_METADATA_KEY, TRANSPORT_ENV, type TransportOption } from "../transport/transport-spec.js";

@@ -14,6 +14,9 @@ import { Connections } from "./connections.js";
 import { clientCredentials, type ClientCredentialsOptions } from "./credentials.js";
 import { chainClientMiddleware, type ClientMiddleware, type ClientNext, type ClientRequest } from "./middleware.js";
 import { nodeCaller } from "./node-caller.js";
+import type { NodeTransport } from "./node-transport.js";
+import { clientTransport } from "../transport/load-transport.js";
+import { resolveTransport, type TransportOption } from "../transport/transport-spec.js";
 import { noRegistry, registryResolver, type Resolver } from "./resolve.js";
 import type { ResilienceConfig } from "../resilience/config.js";
 import { Resilience } from "../resilience/resilience.js";
@@ -65,6 +68,13 @@ export interface KledClientOptions {
    * Default: a Resilience with the documented defaults.
    */
   resilience?: Resilience | ResilienceConfig | false;
+  /**
+   * `"nats"` (or `"nats://host:port"`): calls to nodes that advertise a NATS
+   * subject (servers with `transport: "nats"`) go over NATS request-reply,
+   * calls to other nodes and to direct addresses over gRPC. Default:
+   * `KLED_TRANSPORT`, else `"grpc"`.
+   */
+  transport?: TransportOption;
 }
 
 /**
@@ -78,6 +88,7 @@ export class KledClient implements Client {
   readonly #next: ClientNext;
   readonly #defaults: CallDefaults;
   readonly #resilience: Resilience | undefined;
+  readonly #transport: NodeTransport | undefined;
   /** What close() closes besides the connections: the cache, and the registry when the client opened it. */
   readonly #opened: Registry | undefined;
 
@@ -96,7 +107,8 @@ export class KledClient implements Client {
     const registry = options.resolve === undefined ? clientRegistry(options) : undefined;
     this.#opened = registry?.opened;
     const resolve = options.resolve ?? (registry === undefined ? noRegistry : registryResolver(registry.lookup));
-    const caller = nodeCaller(resolve, options.selector ?? new RoundRobinSelector(), this.#connections);
+    this.#transport = clientTransport(resolveTransport(options.transport), options.logger ?? silentLogger);
+    const caller = nodeCaller(resolve, options.selector ?? new RoundRobinSelector(), this.#connections, this.#transport);
     // The policies run innermost, so middleware sees one call however many attempts it takes.
     this.#next = chainClientMiddleware(
       options.middleware ?? [],
@@ -141,6 +153,7 @@ export class KledClient implements Client {
    */
   async close(): Promise<void> {
     this.#connections.close();
+    await this.#transport?.close();
     await this.#opened?.close();
   }
 

@@ -10,15 +10,20 @@ import type { NodeCaller } from "../resilience/resilience.js";
 import type { Selector } from "../selector/selector.js";
 import type { Connections } from "./connections.js";
 import type { ClientResponse } from "./middleware.js";
+import type { NodeTransport } from "./node-transport.js";
 import { targetNode, type Resolver } from "./resolve.js";
 import { transport } from "./transport.js";
 
-export function nodeCaller(resolve: Resolver, selector: Selector, connections: Connections): NodeCaller {
+/**
+ * `other`, when given, carries the calls to the nodes that advertise it
+ * (e.g. a NATS subject); every other call goes over gRPC.
+ */
+export function nodeCaller(resolve: Resolver, selector: Selector, connections: Connections, other?: NodeTransport): NodeCaller {
   const observing = selector.onCallStart !== undefined || selector.onCallEnd !== undefined;
   return {
     pick: (request, exclude) => targetNode(request, exclude, resolve, selector),
     send(node, request) {
-      const run = () => transport(connections.get(node.address), request);
+      const run = () => other?.call(node, request) ?? transport(connections.get(node.address), request);
       try {
         // A direct address was not the selector's choice; it has nothing to learn from it.
         if (!observing || request.address !== undefined) return run();

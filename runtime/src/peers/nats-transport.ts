@@ -7,3 +7,5 @@ export const { connect, headers } = transport;
 export type ConnectionOptions = Transport.ConnectionOptions;
 export type MsgHdrs = Transport.MsgHdrs;
 export type NatsConnection = Transport.NatsConnection;
+export type Msg = Transport.Msg;
+export type Subscription = Transport.Subscription;

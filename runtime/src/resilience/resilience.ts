@@ -45,6 +45,8 @@ import { validateResilienceConfig } from "./validate-config.js";
 export interface NodeTarget {
   readonly id: string;
   readonly address: string;
+  /** The node's registry metadata (absent for a direct address): how a client transport finds e.g. its NATS subject. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** How the policies reach nodes; the client implements it. */

@@ -9,35 +9,20 @@ import type { Readable } from "node:stream";
 import type { Message } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
-import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME, type Codecs } from "../codec/codecs.js";
-import { runWithContext } from "../context/current-context.js";
+import { CODEC_METADATA_KEY } from "../codec/codecs.js";
 import { fromGrpcMetadata, toGrpcMetadata } from "../context/grpc-metadata.js";
 import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
-import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import type { Logger } from "../logging/logger.js";
 import { CallContext } from "./call-context.js";
 import { isCallCancelled, peerOf } from "./grpc-call-state.js";
-import { lazyUnaryRequest } from "./lazy-request.js";
 import { ResponseSender } from "./response-sender.js";
 import { ResponseStream } from "./response-stream.js";
-import type { InFlightCalls } from "./in-flight.js";
-import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
-import { errorStatus, type ErrorStatus } from "./status.js";
+import type { ServerRequest } from "./middleware.js";
+import { cancelReason, serveCall, streamRequest, unaryRequest, type MethodBinding, type Responder } from "./serve-call.js";
+import { grpcStatus } from "./status.js";
 
-/** What the handler of one method needs from its server. */
-export interface MethodBinding {
-  readonly service: ServiceDefinition;
-  readonly method: MethodDefinition;
-  /** The middleware chain ending in the handler. */
-  readonly next: ServerNext;
-  readonly codecs: Codecs;
-  readonly logger: Logger;
-  readonly calls: InFlightCalls;
-  /** Bytes of response messages a streaming call may hold for a client that is not reading (see response-sender.ts). */
-  readonly maxBufferedResponseBytes: number;
-}
+export type { MethodBinding } from "./serve-call.js";
 
 type AnyCall =
   | grpc.ServerUnaryCall<Buffer, Buffer>
@@ -45,22 +30,12 @@ type AnyCall =
   | grpc.ServerWritableStream<Buffer, Buffer>
   | grpc.ServerDuplexStream<Buffer, Buffer>;
 
-/**
- * How a call's outcome goes back on the wire. `ok` returns a promise only
- * when sending takes time (streams): every promise of a call costs the
- * AsyncLocalStorage hooks on Node 20, so a unary answer is sent without one.
- */
-interface Responder {
-  ok(response: ServerResponse, codec: Codec): Promise<void> | undefined;
-  fail(status: ErrorStatus): void;
-}
-
 /** The grpc-js handler for `binding.method`, by its kind. */
 export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
   switch (binding.method.kind) {
     case "unary":
       return (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        void serve(binding, call, (codec, context) => one(binding, codec, call.request, context), (context) =>
+        void serve(binding, call, (codec, context) => unaryRequest(binding, codec, call.request, context), (context) =>
           unaryResponder(binding, call, context, callback),
         );
     case "client_streaming":
@@ -70,7 +45,7 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
         );
     case "server_streaming":
       return (call: grpc.ServerWritableStream<Buffer, Buffer>) =>
-        void serve(binding, call, (codec, context) => one(binding, codec, call.request, context), (context) =>
+        void serve(binding, call, (codec, context) => unaryRequest(binding, codec, call.request, context), (context) =>
           streamResponder(binding, call, context),
         );
     case "bidi_streaming":
@@ -81,7 +56,7 @@ export function grpcHandler(binding: MethodBinding): grpc.UntypedHandleCall {
   }
 }
 
-/** Serves one call; nothing awaits it, and it settles every outcome itself. */
+/** Serves one grpc-js call through serve-call.ts; nothing awaits it. */
 function serve(
   binding: MethodBinding,
   call: AnyCall,
@@ -90,7 +65,6 @@ function serve(
 ): void {
   const context = newContext(binding, call);
   const responder = responderFor(context);
-  binding.calls.add(context);
   // grpc-js reports every call as cancelled when its stream closes, even
   // after a response: check before building the reason (a KledError, stack
   // trace included) that abort() would ignore.
@@ -102,26 +76,8 @@ function serve(
   // then no event comes. The middleware still runs (call logging reports it),
   // but nothing lasting: the handler step and the data middleware check.
   if (isCallCancelled(call)) context.abort(cancelReason(context));
-  // The whole call, response streaming included, runs in the context, so
-  // that client calls made by the handler inherit it.
-  void runWithContext(context, async () => {
-    try {
-      const codec = codecOf(binding.codecs, call, context);
-      const request = readRequest(codec, context);
-      const sending = responder.ok(await binding.next(request), codec);
-      if (sending !== undefined) await sending;
-    } catch (error) {
-      try {
-        responder.fail(errorStatus(afterAbort(context, error), context));
-      } catch (failure) {
-        // Nothing awaits serve(); a throw here would be an unhandled rejection.
-        context.logger.error("cannot send the error status", { error: failure });
-      }
-    } finally {
-      over = true;
-      context.end();
-      binding.calls.delete(context);
-    }
+  serveCall(binding, context, textHeader(call.metadata, CODEC_METADATA_KEY), (codec) => readRequest(codec, context), responder, () => {
+    over = true;
   });
 }
 
@@ -147,75 +103,10 @@ function textHeader(metadata: grpc.Metadata | undefined, key: string): string | 
   return typeof value === "string" ? value : undefined;
 }
 
-/**
- * How close to the deadline, in milliseconds, a cancellation counts as the
- * deadline passing: timers may fire a millisecond or so early.
- */
-const DEADLINE_SLACK_MS = 10;
-
-/** Why the transport cancelled a call: the deadline passed, or the client gave up. */
-function cancelReason(context: CallContext): KledError {
-  const deadline = context.deadline;
-  return deadline !== undefined && deadline.getTime() - DEADLINE_SLACK_MS <= Date.now()
-    ? new KledError(Code.DeadlineExceeded, `deadline of ${context.method.path} exceeded`)
-    : new KledError(Code.Canceled, `client canceled ${context.method.path}`);
-}
-
-/**
- * Once a call is aborted, the errors that follow (a stream closed early, an
- * aborted wait) are consequences; report the abort reason instead, so they
- * are not logged as handler bugs.
- */
-function afterAbort(context: CallContext, error: unknown): unknown {
-  if (context.abortReason === undefined || error instanceof KledError) return error;
-  return context.abortReason;
-}
-
-function codecOf(codecs: Codecs, call: AnyCall, context: CallContext): Codec {
-  const name = textHeader(call.metadata, CODEC_METADATA_KEY) ?? DEFAULT_CODEC_NAME;
-  const codec = codecs.byName(name);
-  if (codec === undefined) {
-    throw new KledError(
-      Code.InvalidArgument,
-      `codec "${name}" in request metadata "${CODEC_METADATA_KEY}" is unknown; use one of ${codecs.names.join(", ")}`,
-    );
-  }
-  if (name !== DEFAULT_CODEC_NAME) context.setHeader(CODEC_METADATA_KEY, codec.name);
-  return codec;
-}
-
-// Each request is one literal of one shape: no spreading of a body into it.
-// Decoded when first read (lazy-request.ts): authentication runs before it.
-function one(binding: MethodBinding, codec: Codec, bytes: Buffer, context: CallContext): ServerRequest {
-  return lazyUnaryRequest({ method: binding.method, service: binding.service, context }, () =>
-    codec.decode(binding.method.input, bytes),
-  );
-}
-
 function many(binding: MethodBinding, codec: Codec, call: Readable, context: CallContext): ServerRequest {
-  const messages = decodeStream(binding, codec, call, context);
-  return { stream: true, messages, method: binding.method, service: binding.service, context };
-}
-
-async function* decodeStream(
-  binding: MethodBinding,
-  codec: Codec,
-  call: Readable,
-  context: CallContext,
-): AsyncGenerator<Message> {
-  try {
-    // destroyOnReturn false: the default destroys the whole duplex when the
-    // request side ends, and with it the response side of a bidi call.
-    for await (const bytes of call.iterator({ destroyOnReturn: false })) {
-      yield codec.decode(binding.method.input, bytes as Buffer);
-    }
-    // Cancellation is racy: a Node client that cancels a client-streaming
-    // call half-closes before it resets the stream, so the request stream may
-    // end normally and the cancellation arrive after the handler answered.
-    if (context.abortReason !== undefined) throw context.abortReason;
-  } catch (error) {
-    throw afterAbort(context, error);
-  }
+  // destroyOnReturn false: the default destroys the whole duplex when the
+  // request side ends, and with it the response side of a bidi call.
+  return streamRequest(binding, codec, call.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, context);
 }
 
 function unaryResponder(
@@ -238,7 +129,7 @@ function unaryResponder(
     },
     fail(status) {
       sendHeader(call, context);
-      callback(status);
+      callback(grpcStatus(status));
     },
   };
 }
@@ -276,7 +167,7 @@ function streamResponder(
     fail(status) {
       sendHeader(call, context);
       // grpc-js's documented way to end a stream with a status.
-      call.emit("error", status);
+      call.emit("error", grpcStatus(status));
     },
   };
 }

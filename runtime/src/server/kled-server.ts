@@ -7,7 +7,7 @@ import { consoleLogger } from "../logging/console-logger.js";
 import type { Logger } from "../logging/logger.js";
 import { ConnectionGuard } from "./connection-guard.js";
 import { tlsServerOptions, type ServerCredentialsOptions } from "./credentials.js";
-import { grpcHandler } from "./grpc-handler.js";
+import { grpcHandler, type MethodBinding } from "./grpc-handler.js";
 import { Health, healthServiceDesc } from "./health.js";
 import { InFlightCalls } from "./in-flight.js";
 import { handlerMethods, handlerStep } from "./invoke-handler.js";
@@ -17,6 +17,9 @@ import { maxBufferedResponseBytes } from "./response-sender.js";
 import { listenOptions } from "./listen-address.js";
 import { addReflection } from "./reflection.js";
 import type { RegisterHandlerOptions, Server } from "./server.js";
+import type { ServerTransport } from "./server-transport.js";
+import { serverTransport } from "../transport/load-transport.js";
+import { resolveTransport, type TransportOption } from "../transport/transport-spec.js";
 
 /** Where {@link KledServer.listen} binds by default: loopback, any free port. */
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1:0";
@@ -52,6 +55,13 @@ export interface KledServerOptions {
   limits?: ServerLimits;
   /** grpc-js server options, e.g. `{ "grpc.max_receive_message_length": 8 << 20 }`; they win over `limits`. */
   grpcOptions?: grpc.ServerOptions;
+  /**
+   * `"nats"` (or `"nats://host:port"`) serves the same handlers over NATS
+   * request-reply as well, through the same middleware and context, and
+   * adds the node's subject to {@link KledServer.nodeMetadata}; gRPC is
+   * always served. Default: `KLED_TRANSPORT`, else `"grpc"` alone.
+   */
+  transport?: TransportOption;
 }
 
 /** A {@link Server} on `@grpc/grpc-js`. */
@@ -62,6 +72,9 @@ export class KledServer implements Server {
   readonly #codecs: Codecs;
   readonly #services: ServiceDefinition[] = [];
   readonly #calls = new InFlightCalls();
+  readonly #bindings = new Map<string, MethodBinding>();
+  readonly #transport: ServerTransport | undefined;
+  #nodeMetadata: Record<string, string> = {};
   #health: Health | undefined;
   #guard: ConnectionGuard | undefined;
   #standardServicesAdded = false;
@@ -74,6 +87,15 @@ export class KledServer implements Server {
     connectionLimits(options.limits); // a bad limit fails here, not at listen()
     this.#logger = options.logger ?? consoleLogger();
     this.#codecs = options.codecs ?? createCodecs();
+    this.#transport = serverTransport(resolveTransport(options.transport));
+  }
+
+  /**
+   * What the registry node of this server should carry for clients to reach
+   * it by other transports than gRPC (e.g. `nats.subject`), once listening.
+   */
+  get nodeMetadata(): Readonly<Record<string, string>> {
+    return this.#nodeMetadata;
   }
 
   get services(): readonly ServiceDefinition[] {
@@ -121,7 +143,7 @@ export class KledServer implements Server {
         responseSerialize: passThrough,
         responseDeserialize: passThrough,
       };
-      implementation[method.localName] = grpcHandler({
+      const binding: MethodBinding = {
         service: definition,
         method,
         next: chainServerMiddleware(middleware, handlerStep(method, fn)),
@@ -129,7 +151,9 @@ export class KledServer implements Server {
         logger: this.#logger,
         calls: this.#calls,
         maxBufferedResponseBytes: maxBufferedResponseBytes(this.#options.limits),
-      });
+      };
+      implementation[method.localName] = grpcHandler(binding);
+      this.#bindings.set(method.path, binding);
     }
     this.#grpc.addService(grpcDefinition, implementation);
     this.#services.push(definition);
@@ -167,6 +191,17 @@ export class KledServer implements Server {
       injector.destroy();
       throw new Error(`listen ${address}: the server was shut down while it bound; create a new one`);
     }
+    if (this.#transport !== undefined) {
+      try {
+        this.#nodeMetadata = await this.#transport.serve(this.#bindings, this.#logger);
+      } catch (error) {
+        guard.close();
+        injector.destroy();
+        await this.#transport.close().catch(() => undefined);
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(`listen ${address}: cannot serve over NATS: ${message}; is the NATS server running?`, { cause: error });
+      }
+    }
     this.#guard = guard;
     this.#address = `${address.slice(0, address.lastIndexOf(":"))}:${port}`;
     this.#logger.info("server listening", {
@@ -198,6 +233,7 @@ export class KledServer implements Server {
     this.#health?.setServing(false);
     if (this.#address === undefined) return;
     this.#guard?.close();
+    this.#transport?.stopAccepting();
     const graceful = new Promise<void>((resolve) => this.#grpc.tryShutdown(() => resolve()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<"expired">((resolve) => {
@@ -213,6 +249,7 @@ export class KledServer implements Server {
       this.#calls.abortAll(new KledError(Code.Unavailable, "the server is shutting down"));
       this.#grpc.forceShutdown();
     }
+    await this.#transport?.close();
     this.#logger.info("server stopped", { address: this.#address });
   }
 }

@@ -7,6 +7,7 @@ import type { Selector } from "../selector/selector.js";
 import type { ServerMiddleware } from "../server/middleware.js";
 import type { ServerCredentialsOptions } from "../server/credentials.js";
 import type { ServicePlugin } from "./plugin.js";
+import type { TransportOption } from "../transport/transport-spec.js";
 
 /** Version registered when none is given. */
 export const DEFAULT_SERVICE_VERSION = "latest";
@@ -73,4 +74,11 @@ export interface ServiceOptions {
    * middleware runs outside call logging and `middleware`. Default none.
    */
   plugins?: readonly ServicePlugin[];
+  /**
+   * `"nats"` (or `"nats://host:port"`): the service serves its handlers over
+   * NATS request-reply as well as gRPC (its node advertises the subject as
+   * `nats.subject`), and its client calls such nodes over NATS. Default:
+   * `KLED_TRANSPORT`, else `"grpc"`.
+   */
+  transport?: TransportOption;
 }

@@ -65,6 +65,8 @@ export class Service {
   /** Aborted by a second stop signal: the deregister delay ends at once. */
   private readonly hurry = new AbortController();
   private readonly plugins: readonly ServicePluginHooks[];
+  /** The server, as built: its node metadata says how to reach it over other transports than gRPC. */
+  private readonly kledServer: KledServer;
 
   constructor(options: ServiceOptions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
@@ -95,11 +97,14 @@ export class Service {
     this.plugins = (options.plugins ?? []).map((plugin) => plugin.setup({ name: this.name, version: this.version, logger: this.logger }));
     const pluginServer = this.plugins.flatMap((hooks) => (hooks.serverMiddleware === undefined ? [] : [hooks.serverMiddleware]));
     const pluginClient = this.plugins.flatMap((hooks) => (hooks.clientMiddleware === undefined ? [] : [hooks.clientMiddleware]));
-    this.server = new KledServer({
+    const server = new KledServer({
       logger: this.logger,
       middleware: [...pluginServer, ...(logCalls ? [serverLogging()] : []), ...(options.middleware ?? [])],
       ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
     });
+    this.server = server;
+    this.kledServer = server;
     // Calls resolve through a watch-fed cache: no registry round trip per
     // call, and the last known nodes keep serving while the registry is down.
     this.cache = new CachedRegistry(this.registry, { logger: this.logger, closeWrapped: false });
@@ -108,6 +113,7 @@ export class Service {
       logger: this.logger,
       middleware: [...pluginClient, ...(logCalls ? [clientLogging(this.logger)] : []), ...(options.clientMiddleware ?? [])],
       resilience: options.resilience ?? resilienceFromEnv(),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
       ...(options.selector === undefined ? {} : { selector: options.selector }),
     });
     this.client = client;
@@ -146,7 +152,7 @@ export class Service {
     this.node = {
       id: `${this.name}-${randomUUID()}`,
       address: this.options.advertise ?? advertisedAddress(bound),
-      metadata: { ...this.options.nodeMetadata, pid: String(process.pid) },
+      metadata: { ...this.options.nodeMetadata, pid: String(process.pid), ...this.kledServer.nodeMetadata },
     };
     try {
       for (const hooks of this.plugins) await hooks.started?.(this);

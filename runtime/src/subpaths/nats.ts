@@ -1,6 +1,8 @@
 /**
  * `@kled/runtime/nats`: the NATS JetStream broker, on `@nats-io/transport-node`
- * and `@nats-io/jetstream` (optional peers).
+ * and `@nats-io/jetstream` (optional peers). RPC over NATS needs no import
+ * from here: `transport: "nats"` on KledServer, KledClient or Service (or
+ * `KLED_TRANSPORT=nats://…`) loads the transport of `transport/nats/` on first use.
  */
 export { NatsBroker, type NatsBrokerOptions } from "../broker/nats/nats-broker.js";
 export {
@@ -14,3 +16,4 @@ export {
   DEFAULT_RETRY_DELAY_MS,
   NATS_URL_ENV,
 } from "../broker/nats/options.js";
+export { INITIAL_CREDIT as NATS_RPC_INITIAL_CREDIT, NODE_SUBJECT_PREFIX as NATS_RPC_SUBJECT_PREFIX } from "../transport/nats/frames.js";

@@ -1,0 +1,293 @@
+import type { Message } from "@bufbuild/protobuf";
+import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME } from "../../codec/codecs.js";
+import { Metadata, type ReadonlyMetadata } from "../../context/metadata.js";
+import { Code } from "../../errors/code.js";
+import { KledError } from "../../errors/kled-error.js";
+import { messageOf } from "../../errors/message-of.js";
+import { canAbort } from "../abort.js";
+import type { ClientRequest, ClientResponse, StreamClientRequest } from "../call.js";
+import { callError } from "../status.js";
+import { Frame, INITIAL_CREDIT, type FrameReader, type FrameWriter } from "./frames.js";
+
+/** What a call needs of its client transport. */
+export interface CallChannel {
+  /** Writes one frame into the next message to the node's subject. */
+  send(write: (writer: FrameWriter) => void): void;
+  /** The call is over: forget it. */
+  forget(call: ClientCall): void;
+  readonly maxPayload: number;
+}
+
+/** Room left in a message for a frame's own fields around a request message, bytes. */
+const MESSAGE_OVERHEAD_BYTES = 1024;
+
+/**
+ * One call made over NATS: sends the request frames, receives the response
+ * frames, and maps deadline, cancellation, headers, trailers and statuses
+ * as the gRPC transport does. Internal to the NATS client transport.
+ */
+export class ClientCall {
+  readonly #single: boolean;
+  #ended = false;
+  #failure: KledError | undefined;
+  #headerSeen = false;
+  // Response side.
+  readonly #responses: Uint8Array[] = [];
+  #nextResponseSeq = 1;
+  #consumedSinceGrant = 0;
+  #settle: { resolve: (response: ClientResponse) => void; reject: (error: unknown) => void } | undefined;
+  // Request side.
+  #credit = INITIAL_CREDIT;
+  #requestError: unknown;
+  readonly #waiters = new Set<() => void>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onAbort = (): void => this.#cancel(callError(undefined, this.request), Code.Canceled);
+
+  constructor(
+    readonly id: number,
+    readonly request: ClientRequest,
+    private readonly channel: CallChannel,
+  ) {
+    const { kind } = request.method;
+    this.#single = kind === "unary" || kind === "client_streaming";
+  }
+
+  /** Sends the call; resolves as the gRPC transport does (at once for streams). */
+  start(peer: string): Promise<ClientResponse> {
+    const { request } = this;
+    const promise = this.#single
+      ? new Promise<ClientResponse>((resolve, reject) => (this.#settle = { resolve, reject }))
+      : Promise.resolve<ClientResponse>({ stream: true, messages: this.#receive() });
+    let timeout = 0;
+    if (request.deadline !== undefined) {
+      const left = Math.max(0, request.deadline.getTime() - Date.now());
+      if (left === 0) {
+        this.#finish(new KledError(Code.DeadlineExceeded, `deadline of ${request.method.path} exceeded before the call was sent`));
+        return promise;
+      }
+      timeout = left + 1;
+      this.#timer = setTimeout(
+        () => this.#cancel(new KledError(Code.DeadlineExceeded, `deadline of ${request.method.path} exceeded`), Code.DeadlineExceeded),
+        left,
+      );
+    }
+    if (canAbort(request.signal)) request.signal.addEventListener("abort", this.#onAbort, { once: true });
+    try {
+      const message = request.stream ? undefined : this.#encode(request.message);
+      this.channel.send((w) => {
+        w.byte(Frame.Open).varint(this.id).string(request.method.path).varint(timeout).string(peer).metadata(wireMetadata(request));
+        if (message !== undefined) w.bytesField(message);
+      });
+    } catch (error) {
+      this.#finish(KledError.from(error));
+      return promise;
+    }
+    if (request.stream) void this.#sendAll(request);
+    return promise;
+  }
+
+  /** A frame for this call from the server. */
+  receive(type: number, reader: FrameReader): void {
+    switch (type) {
+      case Frame.Header: {
+        const header = reader.metadataInto(new Metadata());
+        if (!this.#ended) this.#header(header);
+        return;
+      }
+      case Frame.ResponseMsg: {
+        const seq = reader.varint();
+        const bytes = reader.bytesField();
+        if (this.#ended) return;
+        if (seq !== this.#nextResponseSeq++) {
+          this.#cancel(new KledError(Code.Unavailable, `${this.request.method.path}: response message lost on the way (expected ${this.#nextResponseSeq - 1}, got ${seq})`), Code.Canceled);
+          return;
+        }
+        this.#header(undefined);
+        this.#responses.push(new Uint8Array(bytes));
+        this.#wake();
+        return;
+      }
+      case Frame.Reply: {
+        const header = reader.metadataInto(new Metadata());
+        const bytes = reader.bytesField();
+        const trailer = reader.metadataInto(new Metadata());
+        if (this.#ended) return;
+        this.#header(header);
+        let message: Message;
+        try {
+          message = this.#decode(bytes);
+        } catch (error) {
+          this.#finish(KledError.from(error));
+          return;
+        }
+        this.request.onTrailer?.(trailer);
+        this.#finish(undefined);
+        this.#settle?.resolve({ stream: false, message });
+        return;
+      }
+      case Frame.Status: {
+        const code = reader.varint() as Code;
+        const details = reader.string();
+        const trailer = reader.metadataInto(new Metadata());
+        if (this.#ended) return;
+        this.#header(undefined);
+        this.request.onTrailer?.(trailer);
+        if (code === Code.Ok && this.#single) {
+          this.#finish(new KledError(Code.Internal, `${this.request.method.path}: the server ended the call without a response message`));
+        } else {
+          this.#finish(code === Code.Ok ? undefined : statusError(code, details, trailer));
+        }
+        return;
+      }
+      case Frame.RequestCredit:
+        this.#credit += reader.varint();
+        this.#wake();
+        return;
+      default:
+        throw new Error(`unknown frame type ${type}`);
+    }
+  }
+
+  /** The call failed for a reason of this side (connection lost, no responders): ends it without telling the server. */
+  fail(error: KledError): void {
+    this.#finish(error);
+  }
+
+  /** Whether anything of the server's answer arrived yet. */
+  get answered(): boolean {
+    return this.#headerSeen;
+  }
+
+  /** Ends the call locally and tells the server to abort the handler with `code`. */
+  #cancel(error: KledError, code: Code): void {
+    if (this.#ended) return;
+    this.#finish(error);
+    this.channel.send((w) => w.byte(Frame.Cancel).varint(this.id).varint(code));
+  }
+
+  #finish(error: KledError | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#failure = error;
+    clearTimeout(this.#timer);
+    if (canAbort(this.request.signal)) this.request.signal.removeEventListener("abort", this.#onAbort);
+    this.channel.forget(this);
+    if (error !== undefined) this.#settle?.reject(error);
+    this.#wake();
+  }
+
+  #header(header: Metadata | undefined): void {
+    if (this.#headerSeen) return;
+    this.#headerSeen = true;
+    this.request.onHeader?.(header ?? new Metadata());
+  }
+
+  /** Yields decoded responses; leaving early (break, return, throw) cancels the call. */
+  async *#receive(): AsyncGenerator<Message> {
+    try {
+      for (;;) {
+        const bytes = this.#responses.shift();
+        if (bytes !== undefined) {
+          if (++this.#consumedSinceGrant >= INITIAL_CREDIT / 2 && !this.#ended) {
+            const n = this.#consumedSinceGrant;
+            this.#consumedSinceGrant = 0;
+            this.channel.send((w) => w.byte(Frame.Credit).varint(this.id).varint(n));
+          }
+          yield this.#decode(bytes);
+          continue;
+        }
+        if (this.#ended) {
+          if (this.#requestError !== undefined) throw KledError.from(this.#requestError);
+          if (this.#failure !== undefined) throw this.#failure;
+          return;
+        }
+        await this.#wait();
+      }
+    } finally {
+      this.#cancel(new KledError(Code.Canceled, `${this.request.method.path}: the caller stopped reading`), Code.Canceled);
+    }
+  }
+
+  /** Writes every request message as credit allows, then half-closes; a failing request stream cancels the call. */
+  async #sendAll(request: StreamClientRequest): Promise<void> {
+    let seq = 1;
+    try {
+      for await (const message of request.messages) {
+        while (this.#credit <= 0 && !this.#ended) await this.#wait();
+        if (this.#ended) return;
+        const bytes = this.#encode(message);
+        const n = seq++;
+        this.#credit--;
+        this.channel.send((w) => w.byte(Frame.Msg).varint(this.id).varint(n).bytesField(bytes));
+      }
+      if (!this.#ended) this.channel.send((w) => w.byte(Frame.End).varint(this.id));
+    } catch (error) {
+      if (this.#ended) return;
+      this.#requestError = error;
+      this.#cancel(KledError.from(error), Code.Canceled);
+    }
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+    });
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #encode(message: Message): Uint8Array {
+    const { request } = this;
+    let bytes: Uint8Array;
+    try {
+      bytes = request.codec.encode(request.method.input, message);
+    } catch (error) {
+      throw new KledError(
+        Code.InvalidArgument,
+        `cannot encode the request of ${request.method.path} as ${request.codec.name}: ${messageOf(error)}`,
+        {},
+        { cause: error },
+      );
+    }
+    if (bytes.byteLength > this.channel.maxPayload - MESSAGE_OVERHEAD_BYTES) {
+      throw new KledError(
+        Code.ResourceExhausted,
+        `request of ${request.method.path} is ${bytes.byteLength} bytes; the NATS server accepts messages of up to ${this.channel.maxPayload} bytes (its max_payload)`,
+      );
+    }
+    return bytes;
+  }
+
+  /** A response that does not decode is the server's fault, not an invalid argument of ours. */
+  #decode(bytes: Uint8Array): Message {
+    const { request } = this;
+    try {
+      return request.codec.decode(request.method.output, bytes);
+    } catch (error) {
+      throw new KledError(Code.Internal, `response of ${request.method.path}: ${messageOf(error)}`, {}, { cause: error });
+    }
+  }
+}
+
+/** The request metadata, with the codec when it is not the default, as over gRPC. */
+function wireMetadata(request: ClientRequest): ReadonlyMetadata {
+  if (request.codec.name === DEFAULT_CODEC_NAME) return request.metadata;
+  return new Metadata(request.metadata).set(CODEC_METADATA_KEY, request.codec.name);
+}
+
+/** The KledError of a status the server sent: text trailers as `metadata`, `-bin` ones as `binaryMetadata`. */
+function statusError(code: Code, details: string, trailer: Metadata): KledError {
+  const text: Record<string, string> = {};
+  const binary: Record<string, Uint8Array> = {};
+  for (const [key, value] of trailer.entries()) {
+    if (typeof value === "string") text[key] ??= value;
+    else binary[key] ??= value;
+  }
+  return new KledError(code, details, text, { binaryMetadata: binary });
+}

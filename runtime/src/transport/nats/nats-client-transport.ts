@@ -1,0 +1,169 @@
+import { randomUUID } from "node:crypto";
+import { connectNats } from "../../broker/nats/connection.js";
+import type { NodeTransport } from "../../client/node-transport.js";
+import { Code } from "../../errors/code.js";
+import { KledError } from "../../errors/kled-error.js";
+import { messageOf } from "../../errors/message-of.js";
+import type { Logger } from "../../logging/logger.js";
+import type { Msg, NatsConnection } from "../../peers/nats-transport.js";
+import { markNotSent } from "../../resilience/classify.js";
+import type { NodeTarget } from "../../resilience/resilience.js";
+import type { ClientRequest, ClientResponse } from "../call.js";
+import { callError } from "../status.js";
+import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
+import { ClientCall, type CallChannel } from "./client-call.js";
+import { FrameReader, RESPONSE_TOKEN, skipServerFrame, type FrameWriter } from "./frames.js";
+import { Outbox } from "./outbox.js";
+
+/** The NATS status of a request that no subscriber received. */
+const NO_RESPONDERS = 503;
+
+/**
+ * Sends calls to the nodes that advertise a NATS subject, over NATS
+ * request-reply (wire format in frames.ts), with the semantics of the gRPC
+ * transport: deadlines, cancellation, metadata, statuses, and all four
+ * method kinds with flow control.
+ */
+export class NatsClientTransport implements NodeTransport {
+  /** This client's inbox; every answer comes to a subject under it. */
+  readonly #inbox = `_INBOX.${randomUUID().replaceAll("-", "")}`;
+  readonly #outbox: Outbox;
+  readonly #calls = new Map<number, ClientCall>();
+  /** The calls each batch opened, by batch id, while they wait for their first answer. */
+  readonly #opened = new Map<number, Set<ClientCall>>();
+  readonly #channels = new Map<string, CallChannel>();
+  readonly #maxPayload: number;
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly logger: Logger,
+  ) {
+    this.#outbox = new Outbox(
+      nc,
+      (id) => `${this.#inbox}.${id}`,
+      (batch, error) => this.#lost(batch.id, new KledError(Code.Unavailable, `cannot send over NATS: ${messageOf(error)}`)),
+    );
+    this.#maxPayload = nc.info?.max_payload ?? 1_048_576;
+    nc.subscribe(`${this.#inbox}.>`, { callback: (error, msg) => {
+        if (error === null) this.#receive(msg);
+      },
+    });
+    void this.#watchConnection();
+  }
+
+  /** Connects to the NATS servers of `url` (see broker/nats/connection.ts). */
+  static async connect(url: string, logger: Logger): Promise<NatsClientTransport> {
+    return new NatsClientTransport(await connectNats(url, {}, logger, "kled-rpc-client"), logger);
+  }
+
+  call(node: NodeTarget, request: ClientRequest): Promise<ClientResponse> | undefined {
+    const subject = node.metadata?.[NATS_SUBJECT_METADATA_KEY];
+    if (subject === undefined) return undefined;
+    if (request.signal.aborted) return Promise.reject(callError(undefined, request));
+    if (this.#closed) {
+      return Promise.reject(new KledError(Code.FailedPrecondition, `call ${request.method.path}: the client is closed; create a new one`));
+    }
+    const call = new ClientCall(this.#nextId++, request, this.#channel(subject));
+    this.#calls.set(call.id, call);
+    const batch = this.#outbox.to(subject).id;
+    let opened = this.#opened.get(batch);
+    if (opened === undefined) this.#opened.set(batch, (opened = new Set()));
+    opened.add(call);
+    return call.start(this.#peer());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new KledError(Code.Unavailable, "the client was closed"));
+    await this.nc.close();
+  }
+
+  /** The caller as the NATS server sees it, `ip:client-id`: the connection id stands where gRPC has a port. */
+  #peer(): string {
+    const info = this.nc.info;
+    return `${info?.client_ip ?? "unknown"}:${info?.client_id ?? 0}`;
+  }
+
+  #channel(subject: string): CallChannel {
+    let channel = this.#channels.get(subject);
+    if (channel === undefined) {
+      const outbox = this.#outbox;
+      const calls = this.#calls;
+      const opened = this.#opened;
+      channel = {
+        maxPayload: this.#maxPayload,
+        send(write: (writer: FrameWriter) => void) {
+          write(outbox.to(subject).writer);
+          outbox.written(subject);
+        },
+        forget(call: ClientCall) {
+          calls.delete(call.id);
+          for (const [batch, set] of opened) {
+            if (set.delete(call) && set.size === 0) opened.delete(batch);
+          }
+        },
+      };
+      this.#channels.set(subject, channel);
+    }
+    return channel;
+  }
+
+  #receive(msg: Msg): void {
+    const token = msg.subject.slice(this.#inbox.length + 1);
+    if (token !== RESPONSE_TOKEN) {
+      // The NATS server answers a batch's reply subject only to say no one received it.
+      if (msg.headers?.code === NO_RESPONDERS) this.#noResponders(Number(token), msg);
+      return;
+    }
+    const reader = new FrameReader(msg.data);
+    try {
+      while (!reader.done) {
+        const type = reader.byte();
+        const id = reader.varint();
+        const call = this.#calls.get(id);
+        if (call === undefined) {
+          skipServerFrame(type, reader);
+          continue;
+        }
+        if (this.#opened.size > 0) this.#answered(call);
+        call.receive(type, reader);
+      }
+    } catch (error) {
+      this.logger.warn("dropped a malformed NATS RPC message", { subject: msg.subject, error: messageOf(error) });
+    }
+  }
+
+  /** A call that heard from its server is no longer at risk of "no responders". */
+  #answered(call: ClientCall): void {
+    if (call.answered) return;
+    for (const [batch, set] of this.#opened) {
+      if (set.delete(call) && set.size === 0) this.#opened.delete(batch);
+    }
+  }
+
+  #noResponders(batch: number, msg: Msg): void {
+    const status = msg.headers?.description ?? "no responders";
+    this.#lost(batch, markNotSent(new KledError(Code.Unavailable, `no server listens on the node's NATS subject (${status}); the node is gone`)));
+  }
+
+  /** Fails the calls a batch opened, which never reached a server. */
+  #lost(batch: number, error: KledError): void {
+    const calls = this.#opened.get(batch);
+    this.#opened.delete(batch);
+    for (const call of calls ?? []) call.fail(error);
+  }
+
+  #failAll(error: KledError): void {
+    for (const call of [...this.#calls.values()]) call.fail(error);
+  }
+
+  /** Calls in flight fail UNAVAILABLE when the connection to NATS is lost: their answers may never come. */
+  async #watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") this.#failAll(new KledError(Code.Unavailable, "the connection to the NATS server was lost"));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { NatsConnection } from "../../peers/nats-transport.js";
+import { FrameWriter } from "./frames.js";
+
+/** One message being filled for a subject. */
+export interface Batch {
+  readonly writer: FrameWriter;
+  /** The reply subject it is published with, if any. */
+  readonly reply: string | undefined;
+  /** Numbers the batches of one outbox, from 1. */
+  readonly id: number;
+}
+
+/**
+ * Part of max_payload a batch is published at, at the latest: one more
+ * frame still fits, and a batch never waits for the end of the turn while
+ * holding a large share of what the server accepts.
+ */
+const FLUSH_AT_PAYLOAD_SHARE = 0.5;
+
+/**
+ * Coalesces the frames written to one subject within one turn of the event
+ * loop into one NATS message (see frames.ts): the calls in flight to a node
+ * share messages, and so the per-message costs of the client, the NATS
+ * server and the node. The batch is published in the check phase of the
+ * turn (setImmediate), after the I/O callbacks and microtasks that wrote to it.
+ */
+export class Outbox {
+  readonly #batches = new Map<string, Batch>();
+  readonly #flushAt: number;
+  #scheduled = false;
+  #nextId = 1;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    /** The reply subject of a new batch, given its id; undefined for none. */
+    private readonly replyOf: (id: number) => string | undefined,
+    /** A batch the NATS client refused to publish. */
+    private readonly onLost: (batch: Batch, error: unknown) => void,
+  ) {
+    this.#flushAt = Math.floor(nc.info?.max_payload ?? 1_048_576) * FLUSH_AT_PAYLOAD_SHARE;
+  }
+
+  /** The batch to write the next frames for `subject` into. */
+  to(subject: string): Batch {
+    let batch = this.#batches.get(subject);
+    if (batch === undefined) {
+      const id = this.#nextId++;
+      batch = { writer: new FrameWriter(), reply: this.replyOf(id), id };
+      this.#batches.set(subject, batch);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#flushAll);
+      }
+    }
+    return batch;
+  }
+
+  /** Publishes `subject`'s batch now when it has grown large; call after writing a frame. */
+  written(subject: string): void {
+    const batch = this.#batches.get(subject);
+    if (batch !== undefined && batch.writer.length >= this.#flushAt) this.#publish(subject, batch);
+  }
+
+  /** Publishes every pending batch now, e.g. before the connection drains. */
+  flush(): void {
+    for (const [subject, batch] of this.#batches) this.#publish(subject, batch);
+  }
+
+  readonly #flushAll = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  #publish(subject: string, batch: Batch): void {
+    this.#batches.delete(subject);
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(subject, batch.writer.bytes(), batch.reply === undefined ? undefined : { reply: batch.reply });
+    } catch (error) {
+      // A closing or draining connection: the calls it carried end with it.
+      this.onLost(batch, error);
+    }
+  }
+}
