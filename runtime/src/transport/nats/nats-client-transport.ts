@@ -35,6 +35,8 @@ export class NatsClientTransport implements NodeTransport {
   readonly #maxPayload: number;
   #nextId = 1;
   #closed = false;
+  /** False from a lost connection until it is back: calls then fail at once rather than wait in the NATS client's buffer. */
+  #connected = true;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -64,6 +66,11 @@ export class NatsClientTransport implements NodeTransport {
     if (request.signal.aborted) return Promise.reject(callError(undefined, request));
     if (this.#closed) {
       return Promise.reject(new KledError(Code.FailedPrecondition, `call ${request.method.path}: the client is closed; create a new one`));
+    }
+    if (!this.#connected) {
+      return Promise.reject(
+        markNotSent(new KledError(Code.Unavailable, `call ${request.method.path}: not connected to the NATS server; reconnecting`)),
+      );
     }
     const call = new ClientCall(this.#nextId++, request, this.#channel(subject));
     this.#calls.set(call.id, call);
@@ -163,7 +170,12 @@ export class NatsClientTransport implements NodeTransport {
   /** Calls in flight fail UNAVAILABLE when the connection to NATS is lost: their answers may never come. */
   async #watchConnection(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === "disconnect") this.#failAll(new KledError(Code.Unavailable, "the connection to the NATS server was lost"));
+      if (status.type === "disconnect") {
+        this.#connected = false;
+        this.#failAll(new KledError(Code.Unavailable, "the connection to the NATS server was lost"));
+      } else if (status.type === "reconnect") {
+        this.#connected = true;
+      }
     }
   }
 }

@@ -106,12 +106,18 @@ export class NatsServerTransport implements ServerTransport {
       case Frame.End:
         call?.endRequests();
         return;
-      case Frame.Cancel:
-        call?.cancel(reader.varint());
+      // Fields are read before the call is looked at: a frame for a call that
+      // is over must still be read past.
+      case Frame.Cancel: {
+        const code = reader.varint();
+        call?.cancel(code);
         return;
-      case Frame.Credit:
-        call?.grant(reader.varint());
+      }
+      case Frame.Credit: {
+        const n = reader.varint();
+        call?.grant(n);
         return;
+      }
       default:
         throw new Error(`unknown frame type ${type}`);
     }
