@@ -183,6 +183,40 @@ describe.skipIf(nats.skip !== undefined)("NatsBroker", () => {
     expect(counts).toEqual([1]);
   });
 
+  // A closed member leaves pull requests waiting on the server; nats-server before 2.10.14 rewinds the
+  // group's consumer when it redelivers while only such leftovers wait: the handed-back message came
+  // again as a first delivery, and the message after it (acknowledged) came once more.
+  it("gives a message taken by a member that closed mid-handler to the next member as a redelivery, and no acknowledged one again", async () => {
+    const closing = natsBroker({ drainTimeoutMs: 200 });
+    const topic = topicFor("hand-back");
+    let taken = false;
+    let acknowledged = false;
+    const member = await closing.subscribe(
+      topic,
+      (event) => {
+        if (event.sequence === 2n) return void (acknowledged = true);
+        taken = true;
+        // Never settles: as if the process hung while handling.
+        return new Promise<void>(() => {});
+      },
+      { group: "workers", concurrency: 2 },
+    );
+    await closing.publish(topic, { sequence: 1n });
+    await closing.publish(topic, { sequence: 2n });
+    await waitUntil("one taken, one handled", () => taken && acknowledged, 15_000);
+    await member.close();
+
+    const next: { sequence: bigint; count: number }[] = [];
+    await natsBroker().subscribe(topic, (event, delivery) => void next.push({ sequence: event.sequence, count: delivery.deliveryCount }), {
+      group: "workers",
+    });
+    await waitUntil("given to the next member", () => next.length > 0, 15_000);
+    // Longer than the ack wait (1 s): whatever JetStream still counted as unacknowledged would come now.
+    await sleep(2_500);
+    expect(next.map((item) => item.sequence)).toEqual([1n]);
+    expect(next[0]!.count).toBeGreaterThanOrEqual(2);
+  });
+
   it("fails publish with UNAVAILABLE when NATS cannot be reached", async () => {
     const broker = natsBroker({ url: "nats://127.0.0.1:1" });
     await expect(broker.publish(topicFor("unreachable"), {})).rejects.toThrow(

@@ -19,6 +19,13 @@ const REMEMBERED_ERRORS_MAX = 10_000;
 /** Time granted to the last acknowledgements of a closing subscription even when its drain time is used up. */
 const FINISH_MIN_MS = 1_000;
 
+/**
+ * Longest wait of a closing subscription for JetStream to drop its pull
+ * requests before it hands messages back anyway, in milliseconds: one
+ * request/reply to the server, which answers in well under this.
+ */
+const FORGET_PULLS_MAX_MS = 2_000;
+
 /** First and longest pause between attempts to write a dead letter while NATS is away. */
 const DEAD_LETTER_RETRY_FIRST_MS = 100;
 const DEAD_LETTER_RETRY_MAX_MS = 5_000;
@@ -69,6 +76,9 @@ export interface NatsSubscriptionSpec {
  *
  * At most `concurrency` messages are pulled ahead of the handlers, so that
  * none waits long enough locally for its acknowledgement time to run out.
+ *
+ * A closing subscription has JetStream drop its pull requests before it
+ * hands any message back (see {@link NatsSubscription.#forgetPulls}).
  */
 export class NatsSubscription implements Subscription {
   readonly topic: string;
@@ -91,6 +101,8 @@ export class NatsSubscription implements Subscription {
   #lastSequence = 0;
   #restoring: Promise<void> | undefined;
   #stopping = false;
+  /** Set when closing starts: resolves once JetStream dropped this subscription's pull requests; nothing is handed back before. */
+  #pullsForgotten: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
   constructor(context: NatsSubscriptionContext, spec: NatsSubscriptionSpec) {
@@ -130,17 +142,17 @@ export class NatsSubscription implements Subscription {
       for await (const msg of messages) {
         if (this.#stopping) {
           // Pulled but not started: straight back to the group's other members.
-          msg.nak();
+          await this.#handBack(msg);
           continue;
         }
         const wait = this.#slots.acquire();
         if (wait !== undefined && !(await Promise.race([wait.then(() => true), abandoned.then(() => false)]))) {
-          msg.nak();
+          await this.#handBack(msg);
           continue;
         }
         if (this.#stopping) {
           this.#slots.release();
-          msg.nak();
+          await this.#handBack(msg);
           continue;
         }
         this.#inFlight.add(msg);
@@ -229,6 +241,7 @@ export class NatsSubscription implements Subscription {
         const { retryDelayMs, retryDelayMaxMs } = this.#context.options;
         const delayMs = backoffMs(deliveryCount, retryDelayMs, retryDelayMaxMs);
         this.#logger.warn("handler failed; the message is delivered again", { id: msg.seq, deliveryCount, maxDeliveries, delayMs, error });
+        if (this.#stopping) return this.#pullsForgotten.then(() => msg.nak(delayMs));
         msg.nak(delayMs);
       }
     }
@@ -284,6 +297,38 @@ export class NatsSubscription implements Subscription {
     }
   }
 
+  /** Gives a message back for an immediate redelivery, once JetStream no longer holds pull requests of this closing subscription. */
+  async #handBack(msg: JsMsg): Promise<void> {
+    await this.#pullsForgotten;
+    msg.nak();
+  }
+
+  /**
+   * Has JetStream drop the pull requests this subscription left waiting.
+   * Stopping the pull only unsubscribes the client from the requests'
+   * reply subject: the server keeps the requests until they expire, and
+   * drops one without interest only when it next looks at its queue. A
+   * message handed back (a negative acknowledgement) or whose
+   * acknowledgement time ran out, redelivered while the group's only
+   * waiting requests are such leftovers, is lost track of by nats-server
+   * before 2.10.14 (nats-io/nats-server#5305): its consumer steps back
+   * one stream sequence and delivers that message again as a first
+   * delivery, `deliveryCount` 1, so that a message whose subscribers keep
+   * dying never reaches maxDeliveries, and a message acknowledged before
+   * can come again. Asking for the consumer's state makes the server drop
+   * the requests without interest at once; the connection carries the
+   * unsubscription before the request, so the server has seen it. A
+   * server that cannot answer (gone meanwhile) has lost the requests
+   * anyway, or is lost itself.
+   */
+  async #forgetPulls(): Promise<void> {
+    const { jsm } = this.#context;
+    const request = jsm.consumers.info(this.#stream, this.#spec.consumer.name).catch((error: unknown) => {
+      this.#logger.warn("could not have NATS drop the pull requests of the closing subscription", { error: messageOf(error) });
+    });
+    await waitAtMost(request, FORGET_PULLS_MAX_MS);
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -304,20 +349,23 @@ export class NatsSubscription implements Subscription {
     const { drainTimeoutMs } = this.#context.options;
     const deadline = performance.now() + drainTimeoutMs;
     this.#stopping = true;
-    this.#messages?.stop();
+    if (this.#messages !== undefined) {
+      this.#messages.stop();
+      this.#pullsForgotten = this.#forgetPulls();
+    }
     const drained = await this.#slots.drain(Math.max(0, deadline - performance.now()));
     if (!drained) {
       this.#logger.warn("handlers still running after the drain time; aborting them and handing their messages back", {
         drainTimeoutMs,
         running: this.#slots.busy,
       });
-      for (const msg of this.#inFlight) {
-        this.#abandoned.add(msg);
-        msg.nak();
-      }
+      const abandoned = [...this.#inFlight];
+      for (const msg of abandoned) this.#abandoned.add(msg);
       this.#inFlight.clear();
       this.#abortHandlers.abort(new Error(`subscription to "${this.topic}" closed`));
+      await Promise.all(abandoned.map((msg) => this.#handBack(msg)));
     }
+    await this.#pullsForgotten;
     clearInterval(this.#progressTimer);
     const finishMs = Math.max(FINISH_MIN_MS, deadline - performance.now());
     await waitAtMost(this.#loop, finishMs);
