@@ -2,45 +2,24 @@
  * The standard configuration path: the otel() plugin starts the SDK when the
  * service starts, the OTEL_* variables choose OTLP over HTTP and where to,
  * the service name comes from Kled, and stopping the service flushes the
- * spans to a collector — here a small HTTP server of the test.
+ * spans to a collector — here the small OTLP/HTTP receiver the demo uses.
  */
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRegistry, Service, silentLogger } from "@kled/runtime";
 import { metricsEndpointFromEnv, otel, startOtel } from "@kled/runtime/otel";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";
+import { OtlpReceiver } from "../../examples/src/demo/otlp-receiver.js";
 
-interface Received {
-  path: string;
-  contentType: string | undefined;
-  body: unknown;
-}
-
-const received: Received[] = [];
-const collector = createServer((request: IncomingMessage, response) => {
-  const chunks: Buffer[] = [];
-  request.on("data", (chunk: Buffer) => chunks.push(chunk));
-  request.on("end", () => {
-    received.push({ path: request.url ?? "", contentType: request.headers["content-type"], body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-    response.writeHead(200, { "content-type": "application/json" }).end("{}");
-  });
-});
+const collector = new OtlpReceiver();
+const received = collector.requests;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
-  const { port } = collector.address() as AddressInfo;
-  Object.assign(process.env, {
-    OTEL_TRACES_EXPORTER: "otlp",
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-    OTEL_METRICS_EXPORTER: "none",
-    OTEL_LOGS_EXPORTER: "none",
-  });
+  await collector.listen();
+  Object.assign(process.env, collector.env());
 });
 
-afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+afterAll(() => collector.close());
 
 interface OtlpTraces {
   resourceSpans: {
@@ -74,6 +53,15 @@ describe("OTLP over HTTP", () => {
     ]);
     const server = spans.find((s) => s.kind === 2);
     expect(server?.attributes).toContainEqual({ key: "rpc.system.name", value: { stringValue: "grpc" } });
+    // The receiver's own reading, which the demo's trace tree is built from.
+    const read = collector.spans().filter((s) => s.scope === "@kled/runtime/otel");
+    const [readServer, readClient] = [read.find((s) => s.kind === 2), read.find((s) => s.kind === 3)];
+    expect(readServer?.service).toBe("otlp-echo");
+    expect(readServer?.parentSpanId).toBe(readClient?.spanId);
+    expect(readServer?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(readServer?.attributes["rpc.system.name"]).toBe("grpc");
+    expect(readServer!.endMs).toBeGreaterThanOrEqual(readServer!.startMs);
+    expect(readClient?.parentSpanId).toBeUndefined();
   });
 });
 
@@ -89,7 +77,7 @@ describe("KLED_METRICS_PORT", () => {
 
 describe("the metrics endpoint", () => {
   it("fails the start, naming the address, when its port is taken", async () => {
-    const { port } = collector.address() as AddressInfo;
+    const { port } = collector;
     await expect(startOtel({ serviceName: "taken", metrics: { port } })).rejects.toThrow(
       new RegExp(`metrics endpoint 127\\.0\\.0\\.1:${port}: cannot listen \\(.*EADDRINUSE.*\\); choose another port`),
     );

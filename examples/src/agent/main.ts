@@ -10,13 +10,18 @@
  * outbox to the broker KLED_BROKER names on TaskEventTopic: memory by
  * default, or redis / redis://host:port to share them with other processes
  * (examples/src/audit/main.ts consumes them). Serves until SIGINT or
- * SIGTERM, then stops gracefully.
+ * SIGTERM, then stops gracefully. With OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * another OTEL_* exporter setting) it exports its spans: calls served and
+ * made, outbox writes and the relay's publishes.
  */
 import { brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
 import { bearerToken } from "@kled/runtime/auth";
+import { instrumentBroker, instrumentOutbox, otel } from "@kled/runtime/otel";
+import { Outbox } from "@kled/runtime/mikro-orm";
 import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
 import { serviceTokenFromEnv } from "../shared/auth-env.js";
 import { processOptions } from "../shared/process-options.js";
+import { telemetryRequested } from "../shared/telemetry-env.js";
 import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
 import { createExampleAgent } from "./create-agent.js";
 import { openAgentPersistence } from "./persistence.js";
@@ -25,12 +30,14 @@ const options = processOptions("agent", process.argv.slice(2));
 const logger = consoleLogger().child({ service: AGENT_SERVICE_NAME });
 const token = serviceTokenFromEnv();
 if (token === undefined) logger.warn("KLED_SERVICE_TOKEN is not set: MCP services will refuse the agent's tool calls");
-const broker = brokerFromEnv({ logger });
-const persistence = await openAgentPersistence({ broker, logger });
+// Traced publishes (the relay's sends join the trace of the call that wrote the row) and outbox writes.
+const broker = instrumentBroker(brokerFromEnv({ logger }));
+const persistence = await openAgentPersistence({ broker, logger, outbox: instrumentOutbox(new Outbox()) });
 const service = new Service({
   name: AGENT_SERVICE_NAME,
   version: "0.1.0",
   middleware: [persistence.middleware],
+  plugins: [otel({ sdk: telemetryRequested() })],
   ...(token === undefined ? {} : { clientMiddleware: [bearerToken(token)] }),
   ...options,
 });

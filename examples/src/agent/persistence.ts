@@ -20,7 +20,13 @@ export interface AgentPersistence {
  * SQLite in memory), creates its tables, and starts relaying task events
  * from the outbox to `broker` on {@link TaskEventTopic}.
  */
-export async function openAgentPersistence(options: { broker: Broker; logger: Logger; url?: string }): Promise<AgentPersistence> {
+export async function openAgentPersistence(options: {
+  broker: Broker;
+  logger: Logger;
+  url?: string;
+  /** Where the store writes task events; default a plain Outbox (the agent process passes a traced one). */
+  outbox?: Outbox;
+}): Promise<AgentPersistence> {
   const database = await Database.open({
     entities: [TaskRecordSchema, TaskEventRecordSchema, OutboxMessageSchema],
     logger: options.logger,
@@ -30,7 +36,7 @@ export async function openAgentPersistence(options: { broker: Broker; logger: Lo
   const relay = new OutboxRelay({ database, broker: options.broker, topics: [TaskEventTopic] }).start();
   return {
     database,
-    store: new MikroOrmTaskStore(database, new Outbox()),
+    store: new MikroOrmTaskStore(database, options.outbox ?? new Outbox()),
     middleware: transactionMiddleware(database, { methods: (method) => method.kind === "unary" }),
     relay,
     async close() {

@@ -8,8 +8,14 @@
  * through the transactional outbox. The demo submits a task that needs
  * several tool calls, streams its events, shows how the calls spread over
  * the two MCP instances, checks that MCP refuses callers without a token or
- * without the role, and stops everything. It exits 1 unless every step
- * worked, both instances served tool calls, and every service stopped cleanly.
+ * without the role, and stops everything. Every process exports its spans
+ * (OTLP/HTTP) to a small collector inside the demo, which prints the task's
+ * trace as a tree once the services have stopped and flushed. With
+ * KLED_BROKER=redis (or redis://host:port) the task events go through Redis
+ * and the audit consumer runs too, its spans in the same trace; with the
+ * default memory broker the events stay inside the agent process. It exits
+ * 1 unless every step worked, both instances served tool calls, the trace
+ * reached the collector, and every service stopped cleanly.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,7 +30,9 @@ import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
 import { AGENT_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { ServiceProcess } from "./child-process.js";
 import { demoCredentials } from "./demo-credentials.js";
+import { OtlpReceiver } from "./otlp-receiver.js";
 import { eventLine, paint, say } from "./output.js";
+import { traceTree } from "./trace-tree.js";
 import { waitForServices } from "./wait-for-services.js";
 
 /** The task: seven tool calls, so round-robin gives both MCP instances several. */
@@ -38,6 +46,12 @@ const DISCOVERY_TIMEOUT_MS = 20_000;
 const TASK_TIMEOUT_MS = 30_000;
 /** How long a service gets to exit after SIGTERM before SIGKILL: its 10 s drain plus margin. */
 const STOP_TIMEOUT_MS = 15_000;
+/**
+ * How long the services' SDKs hold finished spans before sending a batch,
+ * in milliseconds: short, so that little waits at shutdown (the SDK's
+ * default is 5 s); stopping a service flushes the rest anyway.
+ */
+const SPAN_BATCH_DELAY_MS = 200;
 
 // The registry is mDNS unless KLED_REGISTRY names another (consul://host:port).
 // On mDNS the demo uses a service type of its own: its processes see each
@@ -46,8 +60,13 @@ const registrySpec = process.env["KLED_REGISTRY"]?.trim() || "mdns";
 const serviceType = `_kled-demo-${randomBytes(4).toString("hex")}._tcp`;
 const dataDir = mkdtempSync(join(tmpdir(), "kled-demo-"));
 const credentials = await demoCredentials();
+const collector = new OtlpReceiver();
+await collector.listen();
+// memory (the default) keeps the task events inside the agent process; redis carries them to the audit consumer.
+const brokerSpec = process.env["KLED_BROKER"]?.trim() || "memory";
 const env: NodeJS.ProcessEnv = {
   ...process.env,
+  ...collector.env(SPAN_BATCH_DELAY_MS),
   KLED_REGISTRY: registrySpec,
   KLED_MDNS_SERVICE_TYPE: serviceType,
   KLED_ADDRESS: "127.0.0.1:0",
@@ -57,8 +76,11 @@ const agentEnv: NodeJS.ProcessEnv = {
   ...env,
   ...credentials.agentEnv,
   KLED_DATABASE_URL: `sqlite:${join(dataDir, "agent.db")}`,
-  KLED_BROKER: "memory",
+  KLED_BROKER: brokerSpec,
 };
+/** The trace the task runs in: the demo starts it (it sends this trace's context with CreateTask) and exports nothing itself. */
+const traceId = randomBytes(16).toString("hex");
+const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 say(
@@ -69,6 +91,7 @@ const children = [
   new ServiceProcess("mcp-1", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("mcp-2", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("agent", script("../agent/main.ts"), agentEnv),
+  ...(brokerSpec === "memory" ? [] : [new ServiceProcess("audit", script("../audit/main.ts"), { ...env, KLED_BROKER: brokerSpec })]),
 ];
 const registry = registryFromEnv(env);
 const client = new KledClient({ registry, middleware: [bearerToken(credentials.operatorToken)] });
@@ -82,6 +105,8 @@ try {
   failures.push(error instanceof Error ? error.message : String(error));
 }
 failures.push(...(await shutdown()));
+failures.push(...printTrace());
+await collector.close();
 if (failures.length > 0) {
   process.stdout.write(`${paint("red", "✗ demo failed:")} ${failures.join("\n  ")}\n`);
   process.exitCode = 1;
@@ -109,7 +134,7 @@ async function run(signal: AbortSignal): Promise<void> {
   say(`agent ${card?.name ?? "?"} ${card?.version ?? ""}: submitting task\n    "${TASK}"`);
   const { task } = await agent.createTask(
     { message: { role: Role.USER, parts: [{ part: { case: "text", value: TASK } }] } },
-    { signal },
+    { signal, metadata: { traceparent } },
   );
   if (task === undefined) throw new Error("CreateTask answered without a task");
   say(`task ${task.id} events:`);
@@ -168,6 +193,24 @@ async function reportStats(nodes: readonly Node[], signal: AbortSignal): Promise
     if (calls === 0) idle.push(node.address);
   }
   if (idle.length > 0) throw new Error(`MCP instance(s) ${idle.join(", ")} served no tool calls: the load was not balanced`);
+}
+
+/**
+ * Prints the task's trace from the spans the services exported (all of
+ * them are in once the services have stopped: stopping flushes); returns
+ * what is missing, if anything.
+ */
+function printTrace(): string[] {
+  const spans = collector.spans().filter((span) => span.traceId === traceId);
+  say(`the task's trace ${traceId} (${spans.length} spans; name, kind, duration, service):`);
+  for (const line of traceTree(spans, traceId)) process.stdout.write(`    ${line}\n`);
+  if (brokerSpec === "memory") {
+    process.stdout.write(`    ${paint("dim", "(memory broker: the events stay in the agent; KLED_BROKER=redis adds the audit consumer's spans)")}\n`);
+  }
+  const services = new Set(spans.map((span) => span.service));
+  const expected = [AGENT_SERVICE_NAME, MCP_SERVICE_NAME, ...(brokerSpec === "memory" ? [] : ["kled.audit"])];
+  const missing = expected.filter((name) => !services.has(name));
+  return missing.length === 0 ? [] : [`the task's trace has no spans from ${missing.join(", ")}`];
 }
 
 /** Stops the children (SIGTERM, then SIGKILL after a timeout); returns what went wrong, if anything. */
