@@ -183,9 +183,9 @@ describe.skipIf(nats.skip !== undefined)("NatsBroker", () => {
     expect(counts).toEqual([1]);
   });
 
-  // A closed member leaves pull requests waiting on the server; nats-server before 2.10.14 rewinds the
-  // group's consumer when it redelivers while only such leftovers wait: the handed-back message came
-  // again as a first delivery, and the message after it (acknowledged) came once more.
+  // A closed member leaves pull requests waiting on the server; nats-server before April 2024 (2.9.x;
+  // nats-io/nats-server#5305) rewinds the group's consumer when it redelivers while only such leftovers
+  // wait: the handed-back message came again as a first delivery, and the acknowledged one after it came again.
   it("gives a message taken by a member that closed mid-handler to the next member as a redelivery, and no acknowledged one again", async () => {
     const closing = natsBroker({ drainTimeoutMs: 200 });
     const topic = topicFor("hand-back");

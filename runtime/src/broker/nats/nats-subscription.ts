@@ -311,7 +311,8 @@ export class NatsSubscription implements Subscription {
    * message handed back (a negative acknowledgement) or whose
    * acknowledgement time ran out, redelivered while the group's only
    * waiting requests are such leftovers, is lost track of by nats-server
-   * before 2.10.14 (nats-io/nats-server#5305): its consumer steps back
+   * releases before April 2024 (2.9.x among them; fixed by
+   * nats-io/nats-server#5305): its consumer steps back
    * one stream sequence and delivers that message again as a first
    * delivery, `deliveryCount` 1, so that a message whose subscribers keep
    * dying never reaches maxDeliveries, and a message acknowledged before
