@@ -1,0 +1,254 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Client } from "../client/client.js";
+import { messageOf } from "../errors/message-of.js";
+import type { Logger } from "../logging/logger.js";
+import type { Registry, ServiceRecord } from "../registry/registry.js";
+import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
+import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
+import { exposeNames, type Exposed, type Namespacing } from "./namespacing.js";
+
+/**
+ * Milliseconds one backend may take to list everything it offers before the
+ * gateway keeps what it knew of it: a few unary calls on loopback or a LAN,
+ * so five seconds means the backend is stuck, and a refresh must not hang.
+ */
+export const DEFAULT_LIST_TIMEOUT_MS = 5_000;
+
+/** What changed in a refresh, in MCP's list-changed terms. */
+export interface CatalogChange {
+  tools: boolean;
+  resources: boolean;
+  prompts: boolean;
+}
+
+/** A tool as exposed, with where it goes. */
+export interface ToolEntry {
+  /** MCP's Tool JSON, under its exposed name. */
+  readonly tool: JsonObject;
+  readonly backend: McpBackend;
+  /** The name the backend knows it by. */
+  readonly name: string;
+  /** Its JSON Schema of structured content, for the result's projection. */
+  readonly outputSchema: JsonObject | undefined;
+}
+
+export interface PromptEntry {
+  readonly prompt: JsonObject;
+  readonly backend: McpBackend;
+  readonly name: string;
+}
+
+export interface ResourceEntry {
+  readonly json: JsonObject;
+  readonly backend: McpBackend;
+}
+
+/** The merged view of every MCP backend at one moment; replaced whole on each refresh. */
+export interface CatalogSnapshot {
+  readonly tools: ReadonlyMap<string, ToolEntry>;
+  readonly prompts: ReadonlyMap<string, PromptEntry>;
+  /** By URI; where two backends list one URI, the first in service-name order. */
+  readonly resources: ReadonlyMap<string, ResourceEntry>;
+  /** By URI template, same rule. */
+  readonly resourceTemplates: ReadonlyMap<string, ResourceEntry>;
+}
+
+export interface CatalogOptions {
+  registry: Registry;
+  client: Client;
+  logger: Logger;
+  namespacing?: Namespacing;
+  listTimeoutMs?: number;
+}
+
+/**
+ * Every MCP service of the registry, live: a registry watch triggers a
+ * refresh, which finds the services that serve kled.mcp.v1.McpService and
+ * have nodes, lists what each offers, merges the lists and tells listeners
+ * which of them changed. Refreshes never overlap; changes arriving during one
+ * cause exactly one more.
+ */
+export class Catalog {
+  readonly #options: CatalogOptions;
+  readonly #listeners = new Set<(change: CatalogChange) => void>();
+  readonly #backends = new Map<string, McpBackend>();
+  /** The last catalog each live backend answered with. */
+  readonly #known = new Map<string, BackendCatalog>();
+  #snapshot: CatalogSnapshot = emptySnapshot();
+  #running: Promise<void> | undefined;
+  #dirty = false;
+  #stopped = false;
+  #watcher: ReturnType<Registry["watch"]> | undefined;
+
+  constructor(options: CatalogOptions) {
+    this.#options = options;
+  }
+
+  get snapshot(): CatalogSnapshot {
+    return this.#snapshot;
+  }
+
+  /** Reads the registry once, then follows it. */
+  async start(): Promise<void> {
+    this.#watcher = this.#options.registry.watch();
+    void this.#follow(this.#watcher);
+    await this.refresh();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#watcher?.stop();
+  }
+
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves once a refresh that started after this call has finished. */
+  refresh(): Promise<void> {
+    if (this.#running !== undefined) {
+      this.#dirty = true;
+      // The running loop sees the flag and refreshes once more before it resolves.
+      return this.#running;
+    }
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #follow(watcher: AsyncIterable<unknown>): Promise<void> {
+    try {
+      for await (const _event of watcher) {
+        if (this.#stopped) return;
+        void this.refresh();
+      }
+    } catch (error) {
+      if (!this.#stopped) this.#options.logger.error("mcp gateway: the registry watch failed; the catalog no longer follows it", { error });
+    }
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#dirty = false;
+      try {
+        await this.#refreshOnce();
+      } catch (error) {
+        this.#options.logger.warn("mcp gateway: cannot read the registry; keeping the catalog as it was", { error: messageOf(error) });
+      }
+    } while (this.#dirty && !this.#stopped);
+  }
+
+  async #refreshOnce(): Promise<void> {
+    const services = await this.#mcpServices();
+    for (const name of this.#backends.keys()) {
+      if (!services.includes(name)) {
+        this.#backends.delete(name);
+        this.#known.delete(name);
+      }
+    }
+    const timeoutMs = this.#options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS;
+    await Promise.all(
+      services.map(async (service) => {
+        const backend = this.#backends.get(service) ?? new McpBackend(this.#options.client, service);
+        this.#backends.set(service, backend);
+        try {
+          this.#known.set(service, await backend.catalog({ timeoutMs }));
+        } catch (error) {
+          this.#options.logger.warn("mcp gateway: cannot list what an MCP service offers; keeping what it offered before", {
+            service,
+            error: messageOf(error),
+          });
+        }
+      }),
+    );
+    if (this.#stopped) return;
+    const next = this.#merge(services);
+    const previous = this.#snapshot;
+    this.#snapshot = next;
+    const change: CatalogChange = {
+      tools: !sameEntries(previous.tools, next.tools, (entry) => entry.tool),
+      prompts: !sameEntries(previous.prompts, next.prompts, (entry) => entry.prompt),
+      resources:
+        !sameEntries(previous.resources, next.resources, (entry) => entry.json) ||
+        !sameEntries(previous.resourceTemplates, next.resourceTemplates, (entry) => entry.json),
+    };
+    if (change.tools || change.prompts || change.resources) for (const listener of this.#listeners) listener(change);
+  }
+
+  /** Names of the services with live nodes that serve kled.mcp.v1.McpService, sorted. */
+  async #mcpServices(): Promise<string[]> {
+    const { registry } = this.#options;
+    const records = await registry.listServices();
+    const names = new Set(records.filter(servesMcp).map((record) => record.name));
+    const live: string[] = [];
+    for (const name of names) {
+      const versions = await registry.getService(name);
+      if (versions.some((record) => servesMcp(record) && record.nodes.length > 0)) live.push(name);
+    }
+    return live.sort();
+  }
+
+  #merge(services: readonly string[]): CatalogSnapshot {
+    const backends = services.flatMap((service) => {
+      const catalog = this.#known.get(service);
+      const backend = this.#backends.get(service);
+      return catalog === undefined || backend === undefined ? [] : [{ backend, catalog }];
+    });
+    const { namespacing } = this.#options;
+    const tools = exposeNames(
+      backends.flatMap(({ backend, catalog }) => catalog.tools.map((tool) => ({ service: backend.service, name: tool.name, item: { backend, tool } }))),
+      namespacing,
+    );
+    const prompts = exposeNames(
+      backends.flatMap(({ backend, catalog }) =>
+        catalog.prompts.map((prompt) => ({ service: backend.service, name: prompt.name, item: { backend, prompt } })),
+      ),
+      namespacing,
+    );
+    const resources = new Map<string, ResourceEntry>();
+    const templates = new Map<string, ResourceEntry>();
+    for (const { backend, catalog } of backends) {
+      for (const resource of catalog.resources) {
+        if (!resources.has(resource.uri)) resources.set(resource.uri, { json: resourceJson(resource), backend });
+      }
+      for (const template of catalog.resourceTemplates) {
+        if (!templates.has(template.uriTemplate)) templates.set(template.uriTemplate, { json: resourceTemplateJson(template), backend });
+      }
+    }
+    return {
+      tools: new Map(tools.map((entry) => [entry.exposed, toolEntry(entry)])),
+      prompts: new Map(
+        prompts.map((entry) => [
+          entry.exposed,
+          { prompt: { ...promptJson(entry.item.prompt), name: entry.exposed }, backend: entry.item.backend, name: entry.name },
+        ]),
+      ),
+      resources,
+      resourceTemplates: templates,
+    };
+  }
+}
+
+function toolEntry(entry: Exposed<{ backend: McpBackend; tool: BackendCatalog["tools"][number] }>): ToolEntry {
+  const tool: JsonObject = { ...toolJson(entry.item.tool), name: entry.exposed };
+  if (tool["inputSchema"] === undefined) tool["inputSchema"] = { type: "object" };
+  return { tool, backend: entry.item.backend, name: entry.name, outputSchema: entry.item.tool.outputSchema };
+}
+
+function servesMcp(record: ServiceRecord): boolean {
+  const prefix = `/${MCP_SERVICE_TYPE}/`;
+  return record.endpoints.some((endpoint) => endpoint.name.startsWith(prefix));
+}
+
+function emptySnapshot(): CatalogSnapshot {
+  return { tools: new Map(), prompts: new Map(), resources: new Map(), resourceTemplates: new Map() };
+}
+
+function sameEntries<T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>, json: (entry: T) => JsonObject): boolean {
+  if (a.size !== b.size) return false;
+  const left = [...a.values()].map((entry) => JSON.stringify(json(entry)));
+  const right = [...b.values()].map((entry) => JSON.stringify(json(entry)));
+  return left.every((value, index) => value === right[index]);
+}

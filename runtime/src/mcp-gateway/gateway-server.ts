@@ -1,0 +1,188 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerContext } from "../peers/mcp-server.js";
+import type { Catalog, ToolEntry } from "./catalog.js";
+import { callToolResultJson, completeResultJson, getPromptResultJson, readResourceResultJson } from "./mcp-json.js";
+import { matchesTemplate } from "./uri-template.js";
+
+/** What the gateway says about itself in `initialize` and `server/discover`. */
+export const GATEWAY_SERVER_INFO = { name: "kled-mcp-gateway", version: "0.1.0" } as const;
+
+/** Per caller: which tools and prompts it may see and use. */
+export interface CallerView {
+  /** Resolves to whether the caller may list and call the tool with this exposed name. */
+  mayUseTool(name: string): Promise<boolean>;
+  /** Metadata forwarded to the backends with every call (the caller's token). */
+  metadata?: Record<string, string>;
+}
+
+/** Everything may be used; nothing is forwarded. */
+export const OPEN_VIEW: CallerView = { mayUseTool: async () => true };
+
+/**
+ * One MCP server instance over the catalog as it is when each request
+ * arrives. The SDK creates one per HTTP request (2026-07-28, stateless
+ * 2025-11-25) or per session (sessionful 2025-11-25); all of them read the
+ * same catalog, so building one costs only the handler table.
+ */
+export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VIEW): InstanceType<typeof Server> {
+  const server = new Server(GATEWAY_SERVER_INFO, {
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { listChanged: true },
+      prompts: { listChanged: true },
+      completions: {},
+    },
+  });
+  const metadata = view.metadata ?? {};
+
+  server.setRequestHandler("tools/list", async () => {
+    const tools = [...catalog.snapshot.tools.values()];
+    const allowed = await Promise.all(tools.map((entry) => view.mayUseTool(entry.tool["name"] as string)));
+    return { tools: tools.filter((_, index) => allowed[index]).map((entry) => entry.tool) as never };
+  });
+
+  server.setRequestHandler("tools/call", async (request, ctx) => {
+    const { name } = request.params;
+    const entry = catalog.snapshot.tools.get(name);
+    if (entry === undefined || !(await view.mayUseTool(name))) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(name)}; tools/list names the tools this gateway offers`);
+    }
+    const args = (request.params.arguments ?? {}) as JsonObject;
+    const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
+    const result = await callTool(entry, args, progressToken, ctx, metadata);
+    return server.projectCallToolResult(result, entry.outputSchema);
+  });
+
+  server.setRequestHandler("resources/list", async () => ({
+    resources: [...catalog.snapshot.resources.values()].map((entry) => entry.json) as never,
+  }));
+
+  server.setRequestHandler("resources/templates/list", async () => ({
+    resourceTemplates: [...catalog.snapshot.resourceTemplates.values()].map((entry) => entry.json) as never,
+  }));
+
+  server.setRequestHandler("resources/read", async (request, ctx) => {
+    const { uri } = request.params;
+    const backend = resourceBackend(catalog, uri);
+    if (backend === undefined) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource not found: no MCP service offers ${JSON.stringify(uri)}`, { uri });
+    }
+    const response = await backendCall(() => backend.readResource(uri, { signal: ctx.mcpReq.signal, metadata }));
+    return readResourceResultJson(response) as never;
+  });
+
+  server.setRequestHandler("prompts/list", async () => ({
+    prompts: [...catalog.snapshot.prompts.values()].map((entry) => entry.prompt) as never,
+  }));
+
+  server.setRequestHandler("prompts/get", async (request, ctx) => {
+    const entry = catalog.snapshot.prompts.get(request.params.name);
+    if (entry === undefined) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}; prompts/list names them`);
+    }
+    const args = request.params.arguments ?? {};
+    const response = await backendCall(() => entry.backend.getPrompt(entry.name, args, { signal: ctx.mcpReq.signal, metadata }));
+    return getPromptResultJson(response) as never;
+  });
+
+  server.setRequestHandler("completion/complete", async (request, ctx) => {
+    const { ref, argument, context } = request.params;
+    const options = { signal: ctx.mcpReq.signal, metadata };
+    const call = { argument, context: { arguments: context?.arguments ?? {} } };
+    if (ref.type === "ref/prompt") {
+      const entry = catalog.snapshot.prompts.get(ref.name);
+      if (entry === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(ref.name)}`);
+      const response = await backendCall(() =>
+        entry.backend.complete({ ...call, ref: { case: "prompt", value: { name: entry.name } } }, options),
+      );
+      return completeResultJson(response) as never;
+    }
+    const entry = catalog.snapshot.resourceTemplates.get(ref.uri);
+    if (entry === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource template: ${JSON.stringify(ref.uri)}`);
+    const response = await backendCall(() => entry.backend.complete({ ...call, ref: { case: "resource", value: { uri: ref.uri } } }, options));
+    return completeResultJson(response) as never;
+  });
+
+  return server;
+}
+
+/**
+ * Calls the tool: CallToolStream when the client asked for progress (each
+ * progress message becomes a notifications/progress), CallTool otherwise.
+ * The MCP request's abort signal (client cancellation, disconnect) cancels
+ * the gRPC call.
+ */
+async function callTool(
+  entry: ToolEntry,
+  args: JsonObject,
+  progressToken: string | number | undefined,
+  ctx: ServerContext,
+  metadata: Record<string, string>,
+): Promise<CallToolResult> {
+  const options = { signal: ctx.mcpReq.signal, metadata };
+  try {
+    if (progressToken === undefined) {
+      return callToolResultJson(await entry.backend.callTool({ name: entry.name, arguments: args }, options)) as CallToolResult;
+    }
+    const stream = entry.backend.callToolStream({ name: entry.name, arguments: args, progressToken: String(progressToken) }, options);
+    for await (const message of stream) {
+      const { event } = message;
+      if (event.case === "progress") {
+        const { progress, total, message: text } = event.value;
+        await ctx.mcpReq.notify({
+          method: "notifications/progress",
+          params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(text === undefined ? {} : { message: text }) },
+        });
+      } else if (event.case === "result") {
+        return callToolResultJson(event.value) as CallToolResult;
+      }
+    }
+    throw new KledError(Code.Internal, `tool "${entry.name}" of MCP service "${entry.backend.service}": the stream ended without a result`);
+  } catch (error) {
+    return toolError(error, entry);
+  }
+}
+
+/**
+ * A failed call as MCP's tool error (is_error), so the model sees why:
+ * bad arguments (INVALID_ARGUMENT) and every other backend failure. A
+ * cancelled call is rethrown: the client asked for it and expects no result.
+ */
+function toolError(error: unknown, entry: ToolEntry): CallToolResult {
+  if (ctxAborted(error)) throw error;
+  if (error instanceof KledError && error.code === Code.NotFound) {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(entry.tool["name"])}: ${error.message}`);
+  }
+  const message = error instanceof KledError ? error.message : String(error);
+  return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+function ctxAborted(error: unknown): boolean {
+  return error instanceof KledError && error.code === Code.Canceled;
+}
+
+/** A backend call whose Kled error becomes the MCP error a client can act on. */
+async function backendCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof KledError)) throw error;
+    switch (error.code) {
+      case Code.InvalidArgument:
+      case Code.NotFound:
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      default:
+        throw new ProtocolError(ProtocolErrorCode.InternalError, error.message);
+    }
+  }
+}
+
+function resourceBackend(catalog: Catalog, uri: string) {
+  const { resources, resourceTemplates } = catalog.snapshot;
+  const exact = resources.get(uri);
+  if (exact !== undefined) return exact.backend;
+  for (const [template, entry] of resourceTemplates) if (matchesTemplate(template, uri)) return entry.backend;
+  return undefined;
+}

@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Client } from "../client/client.js";
+import { KledClient } from "../client/kled-client.js";
+import { silentLogger, type Logger } from "../logging/logger.js";
+import type { Registry } from "../registry/registry.js";
+import { toNodeHandler, type NodeIncomingMessageLike, type NodeMcpRequestHandler } from "../peers/mcp-node.js";
+import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from "../peers/mcp-server.js";
+import { Catalog, type CatalogChange } from "./catalog.js";
+import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
+import { LegacySessions, type LegacySessionsOptions } from "./legacy-sessions.js";
+import type { Namespacing } from "./namespacing.js";
+import { originAllowed } from "./origin.js";
+
+/** Default interface: loopback only, so that nothing outside this machine reaches the gateway unless told to. */
+export const DEFAULT_GATEWAY_HOST = "127.0.0.1";
+
+/** Default HTTP path of the MCP endpoint, the one MCP's documentation and hosts use. */
+export const DEFAULT_MCP_PATH = "/mcp";
+
+/**
+ * Default bound of a request body in bytes: 1 MiB. MCP requests are tool
+ * arguments and small envelopes; a larger body is refused with 413 before
+ * it is parsed (the SDK's own default is 4 MiB).
+ */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Milliseconds a client may take to send a request's headers: a slow
+ * client (slowloris) holds a socket no longer than this. Ten seconds is far
+ * beyond any honest client on a working network.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
+/** Milliseconds a client may take to send a whole request (headers and body); SSE responses are not bounded by it. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface McpGatewayOptions {
+  /** Where MCP services are found (watched for changes). */
+  registry: Registry;
+  /** Calls the backends; default a KledClient on `registry` (closed with the gateway). */
+  client?: Client;
+  /** Default {@link DEFAULT_GATEWAY_HOST}. */
+  host?: string;
+  /** Default 0: a free port, see {@link McpGateway.url}. */
+  port?: number;
+  /** Default {@link DEFAULT_MCP_PATH}. */
+  path?: string;
+  /**
+   * Values of the Origin header that may call the gateway (`"*"` for any);
+   * default: pages from localhost, 127.0.0.1 and [::1]. Requests without an
+   * Origin (clients that are not browsers) always pass; others get 403.
+   */
+  allowedOrigins?: readonly string[];
+  /** How names two backends share are qualified. */
+  namespacing?: Namespacing;
+  /** Default {@link DEFAULT_MAX_REQUEST_BODY_BYTES}. */
+  maxRequestBodyBytes?: number;
+  /** Limits of revision 2025-11-25's sessions. */
+  sessions?: Pick<LegacySessionsOptions, "maxSessions" | "sessionIdleMs">;
+  logger?: Logger;
+}
+
+/**
+ * The MCP gateway: one Streamable HTTP endpoint serving the tools,
+ * resources, resource templates, prompts and completions of every
+ * kled.mcp.v1.McpService in the registry, live as services come and go.
+ *
+ * Revision 2026-07-28 (`@modelcontextprotocol/client` 2.x) is served per
+ * request; 2025-11-25 (`@modelcontextprotocol/sdk` 1.x and most hosts) with
+ * sessions, so that its clients receive list-changed notifications on their
+ * GET stream.
+ */
+export class McpGateway {
+  readonly #options: McpGatewayOptions;
+  readonly #logger: Logger;
+  readonly #client: Client;
+  readonly #ownsClient: boolean;
+  readonly #catalog: Catalog;
+  readonly #modern: McpHttpHandler;
+  readonly #legacy: LegacySessions;
+  readonly #http: HttpServer;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: McpGatewayOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#ownsClient = options.client === undefined;
+    this.#client = options.client ?? new KledClient({ registry: options.registry, logger: this.#logger });
+    this.#catalog = new Catalog({
+      registry: options.registry,
+      client: this.#client,
+      logger: this.#logger,
+      ...(options.namespacing === undefined ? {} : { namespacing: options.namespacing }),
+    });
+    const maxRequestBodySize = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+    const onerror = (error: Error) => this.#logger.debug("mcp gateway: request refused", { error: error.message });
+    this.#modern = createMcpHandler(() => createGatewayServer(this.#catalog, OPEN_VIEW), {
+      legacy: "reject",
+      maxRequestBodySize,
+      onerror,
+    });
+    this.#legacy = new LegacySessions({
+      createServer: () => createGatewayServer(this.#catalog, OPEN_VIEW),
+      logger: this.#logger,
+      maxRequestBodySize,
+      ...options.sessions,
+    });
+    const handle = toNodeHandler({ fetch: (request) => this.#route(request) }, { maxRequestBodySize, onerror });
+    this.#http = createServer((request, response) => this.#serve(request, response, handle));
+    this.#http.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
+    this.#http.requestTimeout = DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** The endpoint's URL once started, e.g. `http://127.0.0.1:39113/mcp`. */
+  get url(): string {
+    const address = this.#http.address() as AddressInfo | null;
+    if (address === null) throw new Error("mcp gateway: not listening; call start() first");
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}${this.#options.path ?? DEFAULT_MCP_PATH}`;
+  }
+
+  /** Reads the registry, then listens. */
+  async start(): Promise<void> {
+    await this.#catalog.start();
+    this.#unsubscribe = this.#catalog.onChange((change) => this.#listChanged(change));
+    const host = this.#options.host ?? DEFAULT_GATEWAY_HOST;
+    const port = this.#options.port ?? 0;
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once("error", reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off("error", reject);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      throw new Error(`mcp gateway: cannot listen on ${host}:${port} (${(error as Error).message}); choose another address`, {
+        cause: error,
+      });
+    });
+    this.#logger.info("mcp gateway listening", { url: this.url, tools: this.#catalog.snapshot.tools.size });
+  }
+
+  /** Waits until the catalog has read the registry again (tests and tools that just registered a service). */
+  refresh(): Promise<void> {
+    return this.#catalog.refresh();
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#catalog.stop();
+    await this.#modern.close();
+    await this.#legacy.close();
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      this.#http.closeAllConnections();
+    });
+    if (this.#ownsClient) await this.#client.close();
+  }
+
+  #serve(request: IncomingMessage, response: ServerResponse, handle: NodeMcpRequestHandler): void {
+    const path = new URL(request.url ?? "/", "http://gateway").pathname;
+    if (path !== (this.#options.path ?? DEFAULT_MCP_PATH)) {
+      response.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${this.#options.path ?? DEFAULT_MCP_PATH}\n`);
+      return;
+    }
+    if (!originAllowed(request.headers.origin, this.#options.allowedOrigins)) {
+      response
+        .writeHead(403, { "content-type": "application/json" })
+        .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: origin ${JSON.stringify(request.headers.origin)} is not allowed` }, id: null }));
+      return;
+    }
+    // The SDK's structural type declares optional properties that Node's own typings leave possibly undefined.
+    void handle(request as NodeIncomingMessageLike, response);
+  }
+
+  async #route(request: Request): Promise<Response> {
+    const legacy = await isLegacyRequest(request, undefined, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES });
+    return legacy ? this.#legacy.fetch(request) : this.#modern.fetch(request);
+  }
+
+  #listChanged(change: CatalogChange): void {
+    this.#logger.debug("mcp gateway: lists changed", { ...change });
+    if (change.tools) this.#modern.notify.toolsChanged();
+    if (change.prompts) this.#modern.notify.promptsChanged();
+    if (change.resources) this.#modern.notify.resourcesChanged();
+    this.#legacy.notify(change);
+  }
+}

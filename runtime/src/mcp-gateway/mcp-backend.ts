@@ -1,0 +1,123 @@
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import type { CallOptions, Client, MethodCall } from "../client/client.js";
+import type { MethodDefinition } from "../definition/service-definition.js";
+import {
+  McpService,
+  type CallToolRequestSchema,
+  type CallToolResponse,
+  type CallToolStreamRequestSchema,
+  type CallToolStreamResponse,
+  type CompleteRequestSchema,
+  type CompleteResponse,
+  type GetPromptResponse,
+  type ListPromptsResponse,
+  type ListResourcesResponse,
+  type ListResourceTemplatesResponse,
+  type ListToolsResponse,
+  type Prompt,
+  type ReadResourceResponse,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from "../gen/kled/mcp/v1/mcp_pb.js";
+import { serviceDefinitionOf } from "./service-definition-of.js";
+
+/** kled.mcp.v1.McpService, with the retry facts of its proto (lists and reads are NO_SIDE_EFFECTS). */
+export const MCP_SERVICE = serviceDefinitionOf(McpService);
+
+/** The full proto name every MCP backend serves. */
+export const MCP_SERVICE_TYPE = MCP_SERVICE.typeName;
+
+/**
+ * Most pages a list of one backend may take. A backend that keeps answering
+ * with a next cursor past this is broken (a cursor loop); the gateway stops
+ * there rather than spin.
+ */
+export const MAX_LIST_PAGES = 100;
+
+/** What one MCP backend offers, read by paging through its lists. */
+export interface BackendCatalog {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+/**
+ * One MCP service of the registry (all its instances), called by its
+ * registered name through the Kled client: each call picks a node, and only
+ * the methods the proto marks NO_SIDE_EFFECTS are retried.
+ */
+export class McpBackend {
+  readonly service: string;
+  readonly #client: Client;
+
+  constructor(client: Client, service: string) {
+    this.service = service;
+    this.#client = client;
+  }
+
+  async catalog(options: CallOptions = {}): Promise<BackendCatalog> {
+    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+      this.#pages<ListToolsResponse, Tool>("listTools", (page) => page.tools, options),
+      this.#pages<ListResourcesResponse, Resource>("listResources", (page) => page.resources, options),
+      this.#pages<ListResourceTemplatesResponse, ResourceTemplate>(
+        "listResourceTemplates",
+        (page) => page.resourceTemplates,
+        options,
+      ),
+      this.#pages<ListPromptsResponse, Prompt>("listPrompts", (page) => page.prompts, options),
+    ]);
+    return { tools, resources, resourceTemplates, prompts };
+  }
+
+  callTool(request: MessageInitShape<typeof CallToolRequestSchema>, options: CallOptions): Promise<CallToolResponse> {
+    return this.#unary("callTool", request, options);
+  }
+
+  callToolStream(
+    request: MessageInitShape<typeof CallToolStreamRequestSchema>,
+    options: CallOptions,
+  ): AsyncIterable<CallToolStreamResponse> {
+    return this.#client.serverStream(this.#call("callToolStream"), request, options) as AsyncIterable<CallToolStreamResponse>;
+  }
+
+  readResource(uri: string, options: CallOptions): Promise<ReadResourceResponse> {
+    return this.#unary("readResource", { uri }, options);
+  }
+
+  getPrompt(name: string, args: Record<string, string>, options: CallOptions): Promise<GetPromptResponse> {
+    return this.#unary("getPrompt", { name, arguments: args }, options);
+  }
+
+  complete(request: MessageInitShape<typeof CompleteRequestSchema>, options: CallOptions): Promise<CompleteResponse> {
+    return this.#unary("complete", request, options);
+  }
+
+  async #pages<Page extends { nextCursor: string }, Item>(
+    method: string,
+    items: (page: Page) => Item[],
+    options: CallOptions,
+  ): Promise<Item[]> {
+    const all: Item[] = [];
+    let cursor = "";
+    for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
+      const page = await this.#unary<Page>(method, { cursor }, options);
+      all.push(...items(page));
+      if (page.nextCursor === "") return all;
+      cursor = page.nextCursor;
+    }
+    throw new Error(
+      `MCP service "${this.service}": ${method} still returned a next cursor after ${MAX_LIST_PAGES} pages; its pagination loops`,
+    );
+  }
+
+  async #unary<Response>(method: string, request: MessageInitShape<DescMessage>, options: CallOptions): Promise<Response> {
+    return (await this.#client.unary(this.#call(method), request, options)) as Response;
+  }
+
+  #call(localName: string): MethodCall {
+    return { service: MCP_SERVICE, method: MCP_SERVICE.methods[localName] as MethodDefinition, defaults: { service: this.service } };
+  }
+}
+

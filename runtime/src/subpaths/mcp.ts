@@ -1,0 +1,18 @@
+/**
+ * `@kled/runtime/mcp`: the MCP gateway, every kled.mcp.v1.McpService of the
+ * registry behind one Streamable HTTP endpoint, on the official MCP SDK
+ * (`@modelcontextprotocol/server` and `@modelcontextprotocol/node`, optional peers).
+ */
+export {
+  DEFAULT_GATEWAY_HOST,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_MCP_PATH,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  McpGateway,
+  type McpGatewayOptions,
+} from "../mcp-gateway/gateway.js";
+export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
+export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/legacy-sessions.js";
+export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
+export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
