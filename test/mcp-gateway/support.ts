@@ -49,20 +49,44 @@ export interface Connected {
   sessionId: string | undefined;
 }
 
-export async function connect(line: ClientLine, url: string, headers: Record<string, string> = {}): Promise<McpTestClient> {
-  return (await connectWithFacts(line, url, headers)).client;
+/** Options of one call, the same on both lines (the 1.x SDK takes them as callTool's third argument, 2.x as its second). */
+export interface CallOptions {
+  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  signal?: AbortSignal;
 }
 
-export async function connectWithFacts(line: ClientLine, url: string, headers: Record<string, string> = {}): Promise<Connected> {
-  const requestInit = { headers };
+export interface ConnectOptions {
+  headers?: Record<string, string>;
+  /** Called with the new tool names when the server says the tool list changed (the client re-lists). */
+  onToolsChanged?: (names: string[]) => void;
+}
+
+export async function connect(line: ClientLine, url: string, options: ConnectOptions = {}): Promise<McpTestClient> {
+  return (await connectWithFacts(line, url, options)).client;
+}
+
+export async function connectWithFacts(line: ClientLine, url: string, options: ConnectOptions = {}): Promise<Connected> {
+  const requestInit = { headers: options.headers ?? {} };
+  const onToolsChanged = options.onToolsChanged;
+  const listChanged =
+    onToolsChanged === undefined
+      ? {}
+      : {
+          listChanged: {
+            tools: { debounceMs: 0, onChanged: (_error: unknown, tools: Array<{ name: string }> | null) => onToolsChanged((tools ?? []).map((tool) => tool.name)) },
+          },
+        };
   if (line === "client-2.x") {
     // "auto": probe with server/discover and speak 2026-07-28 where the server does (the 2.x default stays on 2025-11-25).
-    const client = new ModernClient({ name: "kled-test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+    const client = new ModernClient({ name: "kled-test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" }, ...listChanged });
     const transport = new ModernTransport(new URL(url), { requestInit });
     await client.connect(transport);
-    return { client: client as unknown as McpTestClient, protocolVersion: client.getNegotiatedProtocolVersion(), sessionId: transport.sessionId };
+    const uniform = Object.assign(Object.create(client) as object, {
+      callTool: (params: never, _schema?: undefined, callOptions?: CallOptions) => client.callTool(params, callOptions as never),
+    });
+    return { client: uniform as unknown as McpTestClient, protocolVersion: client.getNegotiatedProtocolVersion(), sessionId: transport.sessionId };
   }
-  const client = new LegacyClient({ name: "kled-test", version: "1.0.0" });
+  const client = new LegacyClient({ name: "kled-test", version: "1.0.0" }, listChanged);
   const transport = new LegacyTransport(new URL(url), { requestInit });
   await client.connect(transport);
   return { client: client as unknown as McpTestClient, protocolVersion: transport.protocolVersion, sessionId: transport.sessionId };
