@@ -16,7 +16,7 @@
  */
 import { brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
 import { bearerToken } from "@kled/runtime/auth";
-import { instrumentBroker, instrumentOutbox, otel } from "@kled/runtime/otel";
+import { instrumentBroker, instrumentOutbox, observeOutboxBacklog, otel } from "@kled/runtime/otel";
 import { Outbox } from "@kled/runtime/mikro-orm";
 import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
 import { serviceTokenFromEnv } from "../shared/auth-env.js";
@@ -33,6 +33,7 @@ if (token === undefined) logger.warn("KLED_SERVICE_TOKEN is not set: MCP service
 // Traced publishes (the relay's sends join the trace of the call that wrote the row) and outbox writes.
 const broker = instrumentBroker(brokerFromEnv({ logger }));
 const persistence = await openAgentPersistence({ broker, logger, outbox: instrumentOutbox(new Outbox()) });
+const stopBacklog = observeOutboxBacklog(persistence.relay);
 const service = new Service({
   name: AGENT_SERVICE_NAME,
   version: "0.1.0",
@@ -55,5 +56,6 @@ service.beforeStop(() => agent.stop());
 await service.run();
 // The relay publishes what the last tasks recorded before the database closes.
 await persistence.relay.relayOnce().catch(() => undefined);
+stopBacklog();
 await persistence.close();
 await broker.close();

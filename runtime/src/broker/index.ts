@@ -11,6 +11,7 @@ export {
   type Subscription,
 } from "./broker.js";
 export type { DeadLetter } from "./dead-letter.js";
+export { hasBrokerStats, NO_BROKER_STATS, type BrokerStats, type BrokerStatsSource } from "./broker-stats.js";
 export { brokerContentType } from "./envelope.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./memory/memory-broker.js";
 export { DEFAULT_REDIS_URL, redactUrl, REDIS_URL_ENV, type RedisBrokerSettings } from "./redis/options.js";

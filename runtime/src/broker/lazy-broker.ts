@@ -1,5 +1,6 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { Broker, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from "./broker.js";
+import { hasBrokerStats, NO_BROKER_STATS, type BrokerStats } from "./broker-stats.js";
 import type { Topic } from "./topic.js";
 
 /**
@@ -35,6 +36,12 @@ export class LazyBroker implements Broker {
     options?: SubscribeOptions,
   ): Promise<Subscription> {
     return (await this.#loaded).subscribe(topic, handler, options);
+  }
+
+  /** The loaded broker's stats; none while it loads or when it reports none. */
+  async stats(): Promise<BrokerStats> {
+    const broker = await this.#loaded.catch(() => undefined);
+    return broker !== undefined && hasBrokerStats(broker) ? broker.stats() : NO_BROKER_STATS;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { Broker, Delivery, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from "../broker/broker.js";
+import { hasBrokerStats, NO_BROKER_STATS, type BrokerStats, type BrokerStatsSource } from "../broker/broker-stats.js";
 import type { Topic } from "../broker/topic.js";
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from "../peers/opentelemetry.js";
 import {
@@ -35,14 +36,19 @@ export interface InstrumentBrokerOptions extends TelemetryProviders {
  *
  * Metrics: `messaging.client.sent.messages`,
  * `messaging.client.operation.duration` (publish),
- * `messaging.client.consumed.messages`, `messaging.process.duration`.
+ * `messaging.client.consumed.messages`, `messaging.process.duration`; and
+ * for a broker that reports its backlog (memory, Redis, NATS: see
+ * `BrokerStats`), `kled.messaging.pending` per topic and consumer group and
+ * `kled.messaging.dead_letters` per topic, read at each collection until
+ * the broker closes.
  */
 export function instrumentBroker(broker: Broker, options: InstrumentBrokerOptions = {}): Broker {
   return new InstrumentedBroker(broker, options.system ?? broker.name, new Telemetry(options));
 }
 
-class InstrumentedBroker implements Broker {
+class InstrumentedBroker implements Broker, BrokerStatsSource {
   readonly name: string;
+  readonly #stopStats: (() => void) | undefined;
 
   constructor(
     private readonly inner: Broker,
@@ -50,6 +56,11 @@ class InstrumentedBroker implements Broker {
     private readonly telemetry: Telemetry,
   ) {
     this.name = inner.name;
+    this.#stopStats = hasBrokerStats(inner) ? telemetry.observeBroker(inner, system) : undefined;
+  }
+
+  stats(): Promise<BrokerStats> {
+    return hasBrokerStats(this.inner) ? this.inner.stats() : Promise.resolve(NO_BROKER_STATS);
   }
 
   async publish<Desc extends DescMessage>(topic: Topic<Desc>, message: MessageInitShape<Desc>, options: PublishOptions = {}): Promise<string> {
@@ -96,6 +107,7 @@ class InstrumentedBroker implements Broker {
   }
 
   close(): Promise<void> {
+    this.#stopStats?.();
     return this.inner.close();
   }
 

@@ -3,7 +3,7 @@ export { startOtel, type OtelHandle, type StartOtelOptions } from "./sdk.js";
 export { serverTelemetry, type ServerAddress } from "./server-middleware.js";
 export { clientTelemetry } from "./client-middleware.js";
 export { instrumentBroker, type InstrumentBrokerOptions } from "./broker.js";
-export { DEFAULT_OUTBOX_SYSTEM, instrumentOutbox, type InstrumentOutboxOptions } from "./outbox.js";
+export { DEFAULT_OUTBOX_SYSTEM, instrumentOutbox, observeOutboxBacklog, type InstrumentOutboxOptions } from "./outbox.js";
 export { recordResilienceEvents } from "./resilience-events.js";
 export { logTraceIds, traceLogFields } from "./log-fields.js";
 export { Telemetry, type TelemetryProviders } from "./telemetry.js";

@@ -3,6 +3,7 @@ import type { EntityManager } from "@mikro-orm/core";
 import type { PublishOptions } from "../broker/broker.js";
 import type { Topic } from "../broker/topic.js";
 import type { Outbox } from "../outbox/outbox.js";
+import type { OutboxRelay } from "../outbox/relay.js";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "../peers/opentelemetry.js";
 import {
   ATTR_ERROR_TYPE,
@@ -73,4 +74,14 @@ export function instrumentOutbox<T extends Pick<Outbox, "publish">>(outbox: T, o
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * `kled.outbox.backlog`: the rows `relay` has yet to publish, per topic
+ * (`messaging.destination.name`), counted at each metrics collection (one
+ * count query per topic). Returns the function that stops reporting; call it
+ * before closing the database.
+ */
+export function observeOutboxBacklog(relay: Pick<OutboxRelay, "backlog">, options: TelemetryProviders = {}): () => void {
+  return new Telemetry(options).observeOutboxBacklog(() => relay.backlog());
 }

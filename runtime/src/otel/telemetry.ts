@@ -4,15 +4,25 @@ import {
   ProxyTracerProvider,
   trace,
   ValueType,
+  type Attributes,
+  type BatchObservableResult,
   type Counter,
   type Histogram,
   type Meter,
   type MeterProvider,
+  type ObservableGauge,
   type Tracer,
   type TracerProvider,
 } from "../peers/opentelemetry.js";
+import type { BrokerStatsSource } from "../broker/broker-stats.js";
 import { ActiveCalls } from "./active-calls.js";
-import { DURATION_BUCKETS_S, INSTRUMENTATION_SCOPE } from "./attributes.js";
+import {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_SYSTEM,
+  DURATION_BUCKETS_S,
+  INSTRUMENTATION_SCOPE,
+} from "./attributes.js";
 
 // What the API hands out while nothing is registered: a proxy with no
 // delegate answers with the no-op provider, the no-op meter provider with
@@ -97,6 +107,24 @@ export class Telemetry {
     return clientActive;
   }
 
+  /**
+   * Reports what `source` (a broker) says of its backlog on
+   * `kled.messaging.pending` and `kled.messaging.dead_letters`, read at each
+   * collection; returns the function that stops it.
+   */
+  observeBroker(source: BrokerStatsSource, system: string): () => void {
+    brokerSources.set(source, system);
+    void this.instruments;
+    return () => void brokerSources.delete(source);
+  }
+
+  /** Reports the rows `source` (an outbox relay) has yet to publish on `kled.outbox.backlog`; returns the function that stops it. */
+  observeOutboxBacklog(source: BacklogSource): () => void {
+    backlogSources.add(source);
+    void this.instruments;
+    return () => void backlogSources.delete(source);
+  }
+
   /** Reports the circuits `source` lists on `kled.circuit_breaker.state`; returns the function that stops it. */
   observeBreakers(source: BreakerSource): () => void {
     breakerSources.add(source);
@@ -111,6 +139,8 @@ export class Telemetry {
 const serverActive = new ActiveCalls();
 const clientActive = new ActiveCalls();
 const breakerSources = new Set<BreakerSource>();
+const brokerSources = new Map<BrokerStatsSource, string>();
+const backlogSources = new Set<BacklogSource>();
 const observedMeters = new WeakSet<Meter>();
 
 function observeProcessState(meter: Meter): void {
@@ -137,6 +167,51 @@ function observeProcessState(meter: Meter): void {
         for (const breaker of source()) result.observe(breaker.state, { "kled.service": breaker.service, "kled.node.id": breaker.node });
       }
     });
+  const pending = meter.createObservableGauge("kled.messaging.pending", {
+    description: "Messages of a consumer group not yet acknowledged (waiting or being handled), as its broker reports them",
+    unit: "{message}",
+    valueType: ValueType.INT,
+  });
+  const deadLetters = meter.createObservableGauge("kled.messaging.dead_letters", {
+    description: "Messages in a topic's dead-letter store",
+    unit: "{message}",
+    valueType: ValueType.INT,
+  });
+  // One stats() per broker and collection feeds both.
+  meter.addBatchObservableCallback((result) => observeBrokers(pending, deadLetters, result), [pending, deadLetters]);
+  meter
+    .createObservableGauge("kled.outbox.backlog", {
+      description: "Outbox rows committed and not yet published by the relay",
+      unit: "{message}",
+      valueType: ValueType.INT,
+    })
+    .addCallback(async (result) => {
+      await Promise.all(
+        [...backlogSources].map(async (source) => {
+          for (const { topic, rows } of (await source().catch(() => undefined)) ?? []) result.observe(rows, { [ATTR_MESSAGING_DESTINATION_NAME]: topic });
+        }),
+      );
+    });
+}
+
+/** An outbox relay's unpublished rows per topic, as `kled.outbox.backlog` reads them. */
+export type BacklogSource = () => Promise<readonly { readonly topic: string; readonly rows: number }[]>;
+
+// A source that cannot answer (its broker or database is down) is left out of this collection, not fatal to the others.
+async function observeBrokers(pending: ObservableGauge, deadLetters: ObservableGauge, result: BatchObservableResult): Promise<void> {
+  await Promise.all(
+    [...brokerSources].map(async ([source, system]) => {
+      const stats = await source.stats().catch(() => undefined);
+      for (const { topic, group, count } of stats?.pending ?? []) {
+        const attributes: Attributes = { [ATTR_MESSAGING_SYSTEM]: system, [ATTR_MESSAGING_DESTINATION_NAME]: topic };
+        if (group !== undefined) attributes[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = group;
+        result.observe(pending, count, attributes);
+      }
+      for (const { topic, count } of stats?.deadLettered ?? []) {
+        result.observe(deadLetters, count, { [ATTR_MESSAGING_SYSTEM]: system, [ATTR_MESSAGING_DESTINATION_NAME]: topic });
+      }
+    }),
+  );
 }
 
 /** The circuits one client knows, with their state as `kled.circuit_breaker.state` reads it. */

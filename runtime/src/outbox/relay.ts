@@ -97,6 +97,18 @@ export class OutboxRelay {
     this.#loop = undefined;
   }
 
+  /**
+   * The backlog: rows of this relay's topics not yet published, per topic
+   * (committed rows only; every topic listed, 0 when empty). One count query
+   * outside any transaction, for monitoring (`@kled/runtime/otel` reports it
+   * as `kled.outbox.backlog`); on PostgreSQL it counts the rows of every
+   * relay sharing the table.
+   */
+  async backlog(): Promise<{ topic: string; rows: number }[]> {
+    const em = this.#options.database.orm.em.fork();
+    return Promise.all([...this.#topics.keys()].map(async (topic) => ({ topic, rows: await em.count(OutboxMessageSchema, { topic }) })));
+  }
+
   /** One pass: publishes up to `batchSize` rows, in order, and removes them. */
   async relayOnce(): Promise<RelayPass> {
     const { database } = this.#options;

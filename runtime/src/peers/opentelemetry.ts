@@ -6,11 +6,13 @@ const api: typeof Api = await loadPeer("@opentelemetry/api", "@kled/runtime/otel
 export const { context, createNoopMeter, metrics, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ValueType } = api;
 export type {
   Attributes,
+  BatchObservableResult,
   Context,
   Counter,
   Histogram,
   Meter,
   MeterProvider,
+  ObservableGauge,
   Span,
   SpanKind as SpanKindValue,
   TextMapGetter,

@@ -13,6 +13,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "../broker.js";
+import type { BrokerStats } from "../broker-stats.js";
 import { DEFAULT_DEAD_LETTER_MAX_LEN, type DeadLetter } from "../dead-letter.js";
 import { deliver } from "../deliver.js";
 import { PayloadCodec, type Envelope } from "../envelope.js";
@@ -182,6 +183,17 @@ export class MemoryBroker implements Broker {
     return subscription;
   }
 
+  /** Per subscribed topic and group: messages waiting or being handled; per topic: dead letters kept. */
+  stats(): Promise<BrokerStats> {
+    const pending: { topic: string; group: string | undefined; count: number }[] = [];
+    for (const [topic, queues] of this.#topics) {
+      for (const [group, queue] of queues.groups) pending.push({ topic, group, count: queue.messages.length + inFlightOf(queue) });
+      for (const queue of queues.fanout) pending.push({ topic, group: undefined, count: queue.messages.length + inFlightOf(queue) });
+    }
+    const deadLettered = [...this.#topics.keys()].map((topic) => ({ topic, count: this.#deadLetterCounts.get(topic) ?? 0 }));
+    return Promise.resolve({ pending, deadLettered });
+  }
+
   /** Messages that exhausted their deliveries or could not be decoded, oldest first; all topics when none is given. */
   deadLetters(topic?: string | Topic): DeadLetter[] {
     const name = typeof topic === "string" ? topic : topic?.name;
@@ -228,6 +240,10 @@ export class MemoryBroker implements Broker {
   }
 }
 
+function inFlightOf(queue: MessageQueue): number {
+  return queue.members.reduce((sum, member) => sum + member.inFlight, 0);
+}
+
 interface MemorySubscriptionInit {
   readonly topic: Topic;
   readonly handler: MessageHandler<DescMessage>;
@@ -255,6 +271,11 @@ class MemorySubscription implements Subscription {
     this.#init = init;
     this.topic = init.topic.name;
     this.group = init.group;
+  }
+
+  /** Messages whose handlers run now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
   }
 
   canTake(): boolean {

@@ -9,6 +9,7 @@ import type { Logger } from "../../logging/logger.js";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "../../peers/nats-jetstream.js";
 import type { ConnectionOptions, MsgHdrs, NatsConnection } from "../../peers/nats-transport.js";
 import type { Broker, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from "../broker.js";
+import type { BrokerStats, BrokerStatsSource } from "../broker-stats.js";
 import type { DeadLetter } from "../dead-letter.js";
 import { PayloadCodec } from "../envelope.js";
 import { wholeNumber } from "../option-value.js";
@@ -59,7 +60,7 @@ interface Connected {
  * One connection, opened on first use and reconnecting forever; streams
  * and consumers are created on first use.
  */
-export class NatsBroker implements Broker {
+export class NatsBroker implements Broker, BrokerStatsSource {
   readonly name = "nats";
   readonly options: ResolvedNatsBrokerOptions;
   readonly #payloads: PayloadCodec;
@@ -189,6 +190,36 @@ export class NatsBroker implements Broker {
       if (stored !== null) letters.push(deadLetterOf(stored.data, stored.header));
     }
     return letters;
+  }
+
+  /**
+   * Per consumer group subscribed here: the durable consumer's pending
+   * messages (not yet delivered) plus its unacknowledged deliveries; per
+   * subscribed topic: the messages in its dead-letter stream. Subscribers
+   * without a group (ephemeral consumers) report no backlog.
+   */
+  async stats(): Promise<BrokerStats> {
+    this.#assertOpen();
+    const { jsm } = await this.#connected();
+    const groups = new Map<string, Set<string>>();
+    for (const { topic, group } of this.#subscriptions) {
+      const set = groups.get(topic) ?? new Set<string>();
+      if (group !== undefined) set.add(group);
+      groups.set(topic, set);
+    }
+    const pending: { topic: string; group: string | undefined; count: number }[] = [];
+    const deadLettered: { topic: string; count: number }[] = [];
+    await Promise.all(
+      [...groups].map(async ([topic, wanted]) => {
+        const dead = await jsm.streams.info(topicStream(this.deadLetterTopic(topic))).catch(() => undefined);
+        deadLettered.push({ topic, count: dead?.state.messages ?? 0 });
+        for (const group of wanted) {
+          const info = await jsm.consumers.info(topicStream(topic), groupConsumer(group)).catch(() => undefined);
+          if (info !== undefined) pending.push({ topic, group, count: info.num_pending + info.num_ack_pending });
+        }
+      }),
+    );
+    return { pending, deadLettered };
   }
 
   /** Closes every subscription (each drains), then the connection. */

@@ -6,6 +6,7 @@ import { messageOf } from "../../errors/message-of.js";
 import { consoleLogger } from "../../logging/console-logger.js";
 import type { Logger } from "../../logging/logger.js";
 import type { Broker, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from "../broker.js";
+import type { BrokerStats, BrokerStatsSource } from "../broker-stats.js";
 import type { DeadLetter } from "../dead-letter.js";
 import { PayloadCodec } from "../envelope.js";
 import { wholeNumber } from "../option-value.js";
@@ -51,7 +52,15 @@ const DEAD_LETTERS_DEFAULT_COUNT = 100;
  * per subscription for its blocking reads. Both reconnect (with backoff) for
  * as long as the broker is open; subscriptions resume by themselves.
  */
-export class RedisBroker implements Broker {
+/** An `XINFO` reply's flat `[field, value, …]` list as a map. */
+function fieldsOf(reply: unknown): Map<string, unknown> {
+  const list = Array.isArray(reply) ? reply : [];
+  const fields = new Map<string, unknown>();
+  for (let i = 0; i + 1 < list.length; i += 2) fields.set(String(list[i]), list[i + 1]);
+  return fields;
+}
+
+export class RedisBroker implements Broker, BrokerStatsSource {
   readonly name = "redis";
   readonly options: ResolvedRedisBrokerOptions;
   readonly #payloads: PayloadCodec;
@@ -155,6 +164,40 @@ export class RedisBroker implements Broker {
     this.#assertOpen();
     const entries = entriesOf(await this.#command.xrangeBuffer(this.deadLetterTopic(topic), "-", "+", "COUNT", count));
     return entries.map(deadLetterOf);
+  }
+
+  /**
+   * Per consumer group subscribed here: its lag (entries not yet delivered)
+   * plus its pending entries (delivered, not acknowledged), from `XINFO
+   * GROUPS`; per subscribed topic: the length of its dead-letter stream.
+   * Subscribers without a group read from the end and report no backlog.
+   */
+  async stats(): Promise<BrokerStats> {
+    this.#assertOpen();
+    const groups = new Map<string, Set<string>>();
+    for (const { topic, group } of this.#subscriptions) {
+      const set = groups.get(topic) ?? new Set<string>();
+      if (group !== undefined) set.add(group);
+      groups.set(topic, set);
+    }
+    const pending: { topic: string; group: string | undefined; count: number }[] = [];
+    const deadLettered: { topic: string; count: number }[] = [];
+    await Promise.all(
+      [...groups].map(async ([topic, wanted]) => {
+        const [infos, dead] = await Promise.all([
+          wanted.size === 0 ? [] : (this.#command.xinfo("GROUPS", topic).catch(() => []) as Promise<unknown[]>),
+          this.#command.xlen(this.deadLetterTopic(topic)),
+        ]);
+        deadLettered.push({ topic, count: dead });
+        for (const info of infos) {
+          const fields = fieldsOf(info);
+          const group = String(fields.get("name"));
+          // lag is nil when Redis cannot tell (entries deleted below the group's position): count what is pending.
+          if (wanted.has(group)) pending.push({ topic, group, count: Number(fields.get("pending") ?? 0) + Number(fields.get("lag") ?? 0) });
+        }
+      }),
+    );
+    return { pending, deadLettered };
   }
 
   /** Closes every subscription (each drains), then the shared connection. */
