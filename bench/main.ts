@@ -96,7 +96,7 @@ const sections: Section[] = outcomes.map(({ title, outcome }) => ({
   rows:
     "rows" in outcome
       ? outcome.rows.map((row) => [
-          `  ${row.measure}`,
+          row.versus === undefined ? `  ${row.measure}` : `      vs ${row.versus}`,
           row.kled,
           row.baseline,
           row.comparison,
@@ -170,6 +170,10 @@ function method(s: Settings, seconds: number): string {
     "  resilience policies (timeout, retry, breaker, bulkhead), logging middleware on both sides",
     "  (KLED_LOG_LEVEL=warn: the middleware runs, the per-call line is not written).",
     "- Baselines: a raw @grpc/grpc-js client and server with the same protobuf-es serializers;",
+    "  in the unary and streaming suites, each row is followed by Kled against each peer stack",
+    "  ('vs ...': Connect-ES 2 with createGrpcTransport + connectNodeAdapter on node:http2, and",
+    "  nice-grpc 2 on a definition built from the protobuf-es descriptors), same Echo and Count, each",
+    "  peer with a server and a load process of its own, measured in paired rounds of its own;",
     "  Moleculer 0.14 over its NATS transporter (JSON serializer, logger/metrics/tracing off);",
     "  buf generate with protoc-gen-es alone (the Kled figure: buf generate with protoc-gen-kled alone),",
     "  both from one prebuilt buf image of the synthetic schema.",

@@ -1,14 +1,17 @@
 /**
  * Suites 1 and 2: Kled against raw @grpc/grpc-js, unary and server
- * streaming. Both use the same children: the Kled server, the raw server,
- * and one load process holding both clients; streaming adds a second Kled
- * server whose Count handler is a sync generator.
+ * streaming, and against each peer stack (peers.ts: Connect-ES 2,
+ * nice-grpc 2). Kled and raw share one load process, holding both clients;
+ * each peer has a server and a load process of its own. Streaming adds a
+ * second Kled server whose Count handler is a sync generator.
  */
-import { compareTargets, runMeasures, whenReady, type ServerPair } from "../support/compare.js";
-import { costRow, latencyRow, rateRow } from "../support/rows.js";
+import type { Pair } from "../support/alternate.js";
+import { compareTargets, runMeasures, whenReady, type MeasuredRun, type ServerPair, type Side } from "../support/compare.js";
+import { costRow, latencyRow, rateRow, type Row } from "../support/rows.js";
 import { benchProgram } from "../support/paths.js";
 import { startChild, type Child } from "../support/spawn.js";
 import type { Suite, SuiteContext } from "../support/suite.js";
+import { compareWithPeers, withPeerRows, type Peer, type PeerPairs } from "./peers.js";
 import { kledEchoServer, rawEchoServer, type CountShape } from "./servers.js";
 import { HIGH_IN_FLIGHT, STREAM_COUNT } from "./workload.js";
 
@@ -29,29 +32,46 @@ async function rpcProcesses(context: SuiteContext, countShape: CountShape): Prom
 }
 
 const { rate, p50Ms: p50, p99Ms: p99, clientCpu, serverCpu } = runMeasures;
+type Pairs = readonly Pair<MeasuredRun>[];
+
+/** One comparison's paired rounds: against raw grpc-js and against each peer. */
+interface Compared {
+  readonly raw: Pairs;
+  readonly peers: readonly PeerPairs[];
+}
+
+/** A measure's rows off `compared`: `row` is given the peer on the peer rows (no peer: raw grpc-js). */
+function at(compared: Compared, row: (pairs: Pairs, peer?: Peer) => Row): Row[] {
+  return withPeerRows(compared.raw, compared.peers, row);
+}
 
 export const unarySuite: Suite = {
   name: "unary",
-  title: "Unary RPC (Echo, 100-byte text) vs raw @grpc/grpc-js",
+  title: "Unary RPC (Echo, 100-byte text) vs raw @grpc/grpc-js, and vs each peer",
   async run(context) {
     const { load, servers } = await rpcProcesses(context, "async-count");
-    const targets = { kled: "kled.unary", baseline: "raw.unary" };
-    const one = await compareTargets(context, load, targets, servers, 1, "unary, 1 in flight");
-    const many = await compareTargets(context, load, targets, servers, HIGH_IN_FLIGHT, `unary, ${HIGH_IN_FLIGHT} in flight`);
+    const kled: Side = { load, target: "kled.unary", server: servers.kled };
+    const compare = async (inFlight: number): Promise<Compared> => {
+      const what = `unary, ${inFlight} in flight`;
+      const raw = await compareTargets(context, load, { kled: "kled.unary", baseline: "raw.unary" }, servers, inFlight, what);
+      return { raw, peers: await compareWithPeers(context, kled, "unary", inFlight, what) };
+    };
+    const one = await compare(1);
+    const many = await compare(HIGH_IN_FLIGHT);
     return {
       rows: [
-        rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", many, rate, 0.95),
-        latencyRow("p50 latency, 1 in flight", one, p50, 30),
-        rateRow("calls/s, 1 in flight", "/s", one, rate),
-        latencyRow("p99 latency, 1 in flight", one, p99),
-        latencyRow(`p50 latency, ${HIGH_IN_FLIGHT} in flight`, many, p50),
-        latencyRow(`p99 latency, ${HIGH_IN_FLIGHT} in flight`, many, p99),
+        ...at(many, (pairs, peer) => rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", pairs, rate, peer?.unaryRateTarget ?? 0.95)),
+        ...at(one, (pairs, peer) => latencyRow("p50 latency, 1 in flight", pairs, p50, peer === undefined ? 30 : undefined)),
+        ...at(one, (pairs) => rateRow("calls/s, 1 in flight", "/s", pairs, rate)),
+        ...at(one, (pairs) => latencyRow("p99 latency, 1 in flight", pairs, p99)),
+        ...at(many, (pairs) => latencyRow(`p50 latency, ${HIGH_IN_FLIGHT} in flight`, pairs, p50)),
+        ...at(many, (pairs) => latencyRow(`p99 latency, ${HIGH_IN_FLIGHT} in flight`, pairs, p99)),
         // CPU per call depends less than throughput on what else runs on the
         // machine; at 1 in flight it is also free of batching effects.
-        costRow("client CPU per call, 1 in flight", "µs", one, clientCpu),
-        costRow("server CPU per call, 1 in flight", "µs", one, serverCpu),
-        costRow(`client CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", many, clientCpu),
-        costRow(`server CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", many, serverCpu),
+        ...at(one, (pairs) => costRow("client CPU per call, 1 in flight", "µs", pairs, clientCpu)),
+        ...at(one, (pairs) => costRow("server CPU per call, 1 in flight", "µs", pairs, serverCpu)),
+        ...at(many, (pairs) => costRow(`client CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, clientCpu)),
+        ...at(many, (pairs) => costRow(`server CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, serverCpu)),
       ],
     };
   },
@@ -59,24 +79,29 @@ export const unarySuite: Suite = {
 
 export const streamSuite: Suite = {
   name: "stream",
-  title: `Server streaming (Count, n = ${STREAM_COUNT.toLocaleString("en-US")}) vs raw @grpc/grpc-js`,
+  title: `Server streaming (Count, n = ${STREAM_COUNT.toLocaleString("en-US")}) vs raw @grpc/grpc-js, and vs each peer`,
   async run(context) {
     // The usual handler, an async generator, and a sync generator, the like
-    // of the raw server's write loop; each against the same raw server.
-    const compareCount = async (shape: CountShape, target: string, what: string) => {
+    // of the raw server's write loop; each against the same raw server and
+    // the same peers (whose handlers are async generators, the shape both
+    // serve streams from).
+    const compareCount = async (shape: CountShape, target: string, what: string): Promise<Compared> => {
       const { load, servers } = await rpcProcesses(context, shape);
       await whenReady(load, [target]);
-      return compareTargets(context, load, { kled: target, baseline: "raw.stream" }, servers, 1, `stream, ${what} handler`);
+      const label = `stream, ${what} handler`;
+      const raw = await compareTargets(context, load, { kled: target, baseline: "raw.stream" }, servers, 1, label);
+      const kled: Side = { load, target, server: servers.kled };
+      return { raw, peers: await compareWithPeers(context, kled, "stream", 1, label) };
     };
     const asyncPairs = await compareCount("async-count", "kled.stream", "async generator");
     const syncPairs = await compareCount("sync-count", "kled.stream-sync-count", "sync generator");
     return {
       rows: [
-        rateRow("messages/s, async generator handler", "/s", asyncPairs, rate, 0.95),
-        rateRow("messages/s, sync generator handler", "/s", syncPairs, rate, 0.95),
-        costRow("client CPU per message", "µs", asyncPairs, clientCpu),
-        costRow("server CPU per message, async generator", "µs", asyncPairs, serverCpu),
-        costRow("server CPU per message, sync generator", "µs", syncPairs, serverCpu),
+        ...at(asyncPairs, (pairs, peer) => rateRow("messages/s, async generator handler", "/s", pairs, rate, peer === undefined ? 0.95 : undefined)),
+        ...at(syncPairs, (pairs, peer) => rateRow("messages/s, sync generator handler", "/s", pairs, rate, peer === undefined ? 0.95 : undefined)),
+        ...at(asyncPairs, (pairs) => costRow("client CPU per message", "µs", pairs, clientCpu)),
+        ...at(asyncPairs, (pairs) => costRow("server CPU per message, async generator", "µs", pairs, serverCpu)),
+        ...at(syncPairs, (pairs) => costRow("server CPU per message, sync generator", "µs", pairs, serverCpu)),
       ],
     };
   },

@@ -46,20 +46,47 @@ export async function compareTargets(
   inFlight: number,
   what: string,
 ): Promise<Pair<MeasuredRun>[]> {
+  return compareSides(
+    context,
+    { load, target: targets.kled, server: servers.kled },
+    { load, target: targets.baseline, server: servers.baseline },
+    inFlight,
+    what,
+  );
+}
+
+/**
+ * One side of a comparison: a target in a load process, and the server it
+ * calls. The two sides of a comparison may live in different load processes
+ * (a peer stack in a load process of its own, as a team using it would run it).
+ */
+export interface Side {
+  readonly load: Child;
+  readonly target: string;
+  readonly server: Child;
+}
+
+/** {@link compareTargets} with each side's load process named. */
+export async function compareSides(
+  context: SuiteContext,
+  kled: Side,
+  baseline: Side,
+  inFlight: number,
+  what: string,
+): Promise<Pair<MeasuredRun>[]> {
   const { rounds, runMs, warmupMs } = context.settings;
-  const run = async (side: "kled" | "baseline", durationMs: number): Promise<MeasuredRun> => {
-    const server = servers[side];
+  const run = async ({ load, target, server }: Side, durationMs: number): Promise<MeasuredRun> => {
     const before = await server.call<number>(CPU_COMMAND);
-    const result = await load.call<RunResult>("run", { target: targets[side], inFlight, durationMs } satisfies RunArgs);
+    const result = await load.call<RunResult>("run", { target, inFlight, durationMs } satisfies RunArgs);
     return { ...result, serverCpuUs: (await server.call<number>(CPU_COMMAND)) - before };
   };
   context.progress(`${what}: warm-up`);
-  await run("kled", warmupMs);
-  await run("baseline", warmupMs);
+  await run(kled, warmupMs);
+  await run(baseline, warmupMs);
   return alternate(
     rounds,
-    () => run("kled", runMs),
-    () => run("baseline", runMs),
+    () => run(kled, runMs),
+    () => run(baseline, runMs),
     (round) => context.progress(`${what}: round ${round}/${rounds}`),
   );
 }

@@ -16,6 +16,12 @@ export interface Row {
   /** E.g. `≥ 0.95×`; absent for figures reported for information. */
   readonly target?: string;
   readonly met?: boolean;
+  /**
+   * Set on a row that compares Kled with another stack than the suite's
+   * baseline (a peer), measured in its own paired rounds: the table prints
+   * it under the row of the same measure as `vs <versus>`.
+   */
+  readonly versus?: string;
   readonly data: {
     readonly unit: string;
     readonly kledRounds: readonly number[];
