@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { callCommand } from "./commands/call.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { healthCommand } from "./commands/health.js";
 import { publishCommand } from "./commands/publish.js";
 import { serviceDescribeCommand } from "./commands/service-describe.js";
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   program
     .addCommand(service)
     .addCommand(callCommand())
+    .addCommand(gatewayCommand())
     .addCommand(healthCommand())
     .addCommand(publishCommand())
     .addCommand(subscribeCommand());
