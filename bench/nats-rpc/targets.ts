@@ -1,0 +1,86 @@
+/**
+ * The three ways the NATS RPC bench calls an echo over the same NATS
+ * server with the same text: Kled over NATS (a Service's client, as users
+ * get it), Moleculer 0.15's request-reply, and raw NATS request-reply (one
+ * wildcard reply subscription, publish with a reply subject: the floor a
+ * NATS RPC in Node can reach with this client library).
+ */
+import { randomUUID } from "node:crypto";
+import { connect } from "@nats-io/transport-node";
+import moleculer from "moleculer";
+import { MemoryRegistry, Service, silentLogger, type Node, type TransportOption } from "@kled/runtime";
+import { createEchoServiceClient } from "../../test/gen/kled/test/v1/echo_kled.js";
+import { ECHO_TEXT } from "../rpc/workload.js";
+
+export const MOLECULER_ECHO_ACTION = "bench-echo.echo";
+export const RAW_SUBJECT = "bench.raw.echo";
+/** Moleculer's serializer: its default, JSON (the packages of its binary serializers are not installed here). */
+export const MOLECULER_SERIALIZER = "JSON";
+
+export function moleculerBroker(nodeID: string, url: string): moleculer.ServiceBroker {
+  return new moleculer.ServiceBroker({
+    nodeID,
+    namespace: "kled-nats-rpc-bench",
+    transporter: { type: "NATS", options: { url } },
+    serializer: MOLECULER_SERIALIZER,
+    logger: false,
+    metrics: false,
+    tracing: false,
+    requestTimeout: 30_000,
+  });
+}
+
+/** One call, and how to close what it uses. */
+export interface Target {
+  call(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function kledTarget(url: string, node: Node): Promise<Target> {
+  const registry = new MemoryRegistry();
+  await registry.register({ name: "bench.echo", version: "latest", metadata: {}, endpoints: [], nodes: [node] });
+  const service = new Service({ name: "bench.load", registry, transport: url as TransportOption, logger: silentLogger });
+  const echo = createEchoServiceClient(service.client, { service: "bench.echo" });
+  return {
+    call: async () => {
+      await echo.echo({ text: ECHO_TEXT });
+    },
+    close: () => service.stop(),
+  };
+}
+
+export async function moleculerTarget(url: string): Promise<Target> {
+  const broker = moleculerBroker(`load-${process.pid}`, url);
+  await broker.start();
+  await broker.waitForServices(MOLECULER_ECHO_ACTION.split(".")[0]!);
+  return {
+    call: async () => {
+      await broker.call(MOLECULER_ECHO_ACTION, { text: ECHO_TEXT });
+    },
+    close: () => broker.stop(),
+  };
+}
+
+export async function rawTarget(url: string): Promise<Target> {
+  const nc = await connect({ servers: new URL(url).host });
+  const inbox = `_INBOX.${randomUUID().replaceAll("-", "")}`;
+  const waiting = new Map<string, () => void>();
+  nc.subscribe(`${inbox}.*`, {
+    callback: (_error, msg) => {
+      const done = waiting.get(msg.subject);
+      waiting.delete(msg.subject);
+      done?.();
+    },
+  });
+  const payload = new TextEncoder().encode(ECHO_TEXT);
+  let next = 0;
+  return {
+    call: () =>
+      new Promise<void>((resolve) => {
+        const reply = `${inbox}.${next++}`;
+        waiting.set(reply, resolve);
+        nc.publish(RAW_SUBJECT, payload, { reply });
+      }),
+    close: () => nc.close(),
+  };
+}
