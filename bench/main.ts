@@ -6,7 +6,7 @@
  *   --only a,b     run only the named suites (unary, stream, peer, codegen, broker, authz)
  *   --rounds N     measured rounds per comparison instead of 5 (2 with --quick)
  *   --profile DIR  write a V8 CPU profile per child process into DIR and list
- *                  each one's hottest functions after the table
+ *                  each one's hottest functions and busy time by package after the table
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { suites } from "./suites.js";
 import { ChildPool } from "./support/pool.js";
+import { formatPackages, selfTimeByPackage } from "./support/profile-packages.js";
 import { busyMs, formatTop, topSelfTime } from "./support/profile-top.js";
 import type { Settings, SuiteContext, SuiteOutcome } from "./support/suite.js";
 import { renderTable, type Section } from "./support/table.js";
@@ -27,6 +28,8 @@ const QUICK = { rounds: 2, runMs: 1_000, warmupMs: 500 };
 
 /** Functions listed per CPU profile with `--profile`. */
 const PROFILE_TOP = 25;
+/** Owners (packages, Node's core, GC) listed per CPU profile with `--profile`. */
+const PROFILE_PACKAGES = 12;
 
 const { values: flags } = parseArgs({
   options: {
@@ -127,6 +130,7 @@ if (profileDir !== undefined) {
     const main = await busiestProfile(join(profileDir, label));
     if (main === undefined) continue;
     console.log(`\nHottest functions (self time) of ${label} (${main}):\n${formatTop(await topSelfTime(main, PROFILE_TOP))}`);
+    console.log(`\nBusy time by package of ${label}:\n${formatPackages((await selfTimeByPackage(main)).slice(0, PROFILE_PACKAGES))}`);
   }
 }
 

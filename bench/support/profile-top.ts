@@ -8,7 +8,7 @@ import { relative } from "node:path";
 import { REPO_ROOT } from "./paths.js";
 
 /** The parts of the .cpuprofile format read here. */
-interface CpuProfile {
+export interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
