@@ -2,6 +2,7 @@ import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import { loadOtelSdk } from "../peers/opentelemetry-sdk.js";
 import { logTraceIds } from "./log-fields.js";
 import { checkMetricsEndpoint, DEFAULT_METRICS_HOST, METRICS_PATH, metricsEndpointFromEnv, type MetricsEndpoint } from "./metrics-endpoint.js";
+import { messageOf } from "../errors/message-of.js";
 
 /** Options of {@link startOtel}. */
 export interface StartOtelOptions {
@@ -78,7 +79,11 @@ export async function startOtel(options: StartOtelOptions): Promise<OtelHandle> 
     metricsUrl: endpoint === undefined ? undefined : `http://${endpoint.host ?? DEFAULT_METRICS_HOST}:${endpoint.port}${METRICS_PATH}`,
     async shutdown() {
       stopLogging?.();
-      await sdk.shutdown();
+      // The last export failing (no collector listening, say) must not fail
+      // the service's stop: telemetry is lost, the service is not.
+      await sdk.shutdown().catch((error: unknown) => {
+        process.emitWarning(`OpenTelemetry: flushing telemetry at shutdown failed: ${messageOf(error)}`, "KledTelemetryWarning");
+      });
     },
   };
 }
