@@ -17,3 +17,4 @@ export * from "./call-logging/index.js";
 export * from "./server/index.js";
 export * from "./client/index.js";
 export * from "./resilience/index.js";
+export * from "./reflection-client/index.js";

@@ -1,6 +1,6 @@
 import type { DescMethod, DescService, FileRegistry } from "@bufbuild/protobuf";
 import { CliError } from "../cli-error.js";
-import type { ReflectionClient } from "../reflection-client.js";
+import type { ReflectionClient } from "@kled/runtime";
 import type { MethodRef } from "./method-ref.js";
 
 /** A method found through reflection, with the registry of every type it may need (for JSON and `Any`). */

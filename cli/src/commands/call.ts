@@ -1,7 +1,7 @@
 import { text } from "node:stream/consumers";
 import { toJson } from "@bufbuild/protobuf";
 import { Command } from "commander";
-import { codeName, KledError, messageOf, splitHostPort } from "@kled/runtime";
+import { codeName, KledError, messageOf, ReflectionClient, splitHostPort } from "@kled/runtime";
 import { invoke } from "../call/invoke.js";
 import { collect, parseMetadataFlags } from "../call/metadata-flags.js";
 import { parseMethodRef } from "../call/method-ref.js";
@@ -11,7 +11,6 @@ import { CliError, usageError } from "../cli-error.js";
 import { createCliClient, globalOptions, nodeAddress } from "../cli-options.js";
 import { parseDuration } from "../duration.js";
 import { printJson, printJsonLine } from "../output/json.js";
-import { ReflectionClient } from "../reflection-client.js";
 
 interface CallFlags {
   address?: string;

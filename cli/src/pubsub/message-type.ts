@@ -8,10 +8,9 @@ import { readFile } from "node:fs/promises";
 import { createFileRegistry, fromBinary, type DescMessage, type FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Option } from "commander";
-import { defineTopic, messageOf, type Topic } from "@kled/runtime";
+import { defineTopic, messageOf, ReflectionClient, type Topic } from "@kled/runtime";
 import { CliError, usageError } from "../cli-error.js";
 import { createCliClient, nodeAddress, type GlobalOptions } from "../cli-options.js";
-import { ReflectionClient } from "../reflection-client.js";
 
 /** The flags that find the message type. */
 export interface MessageTypeFlags {

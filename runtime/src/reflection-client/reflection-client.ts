@@ -6,6 +6,9 @@
  * UNIMPLEMENTED: both versions have the same messages on the wire, so the
  * v1 code generated in gen/ serves both and only the method path differs.
  *
+ * The CLI (`kled call`, `publish --reflect`) and the MCP gateway (the
+ * descriptors of proto tools) both read descriptors through it.
+ *
  * One bidi stream carries the conversation; the server answers each request
  * with one response, in order.
  */
@@ -26,22 +29,16 @@ import {
   FileDescriptorSetSchema,
   type FileDescriptorProto,
 } from "@bufbuild/protobuf/wkt";
-import {
-  type Client,
-  Code,
-  codeName,
-  defineService,
-  KledError,
-  type MethodCall,
-  type MethodDefinition,
-  type ServiceDefinition,
-} from "@kled/runtime";
-import { CliError } from "./cli-error.js";
+import type { Client, MethodCall } from "../client/client.js";
+import { defineService, type MethodDefinition, type ServiceDefinition } from "../definition/service-definition.js";
+import { Code, codeName } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
 import {
   ServerReflection,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
-} from "./gen/grpc/reflection/v1/reflection_pb.js";
+} from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ReflectionError } from "./reflection-error.js";
 import { ReflectionStream } from "./reflection-stream.js";
 
 /**
@@ -132,7 +129,7 @@ export class ReflectionClient {
       else {
         const known = wellKnownFiles.get(name);
         if (known === undefined) {
-          throw new CliError(`reflection at ${this.#address}: the server cannot send "${name}", which its files import`);
+          throw new ReflectionError(`reflection at ${this.#address}: the server cannot send "${name}", which its files import`);
         }
         this.#files.set(name, known.proto);
       }
@@ -191,30 +188,27 @@ export class ReflectionClient {
     }
   }
 
-  #unexpected(response: ServerReflectionResponse, request: string): CliError {
+  #unexpected(response: ServerReflectionResponse, request: string): ReflectionError {
     const { messageResponse } = response;
     const detail =
       messageResponse.case === "errorResponse"
         ? `code ${codeName(messageResponse.value.errorCode)}: ${messageResponse.value.errorMessage}`
         : `an unexpected ${messageResponse.case ?? "empty"} response`;
-    return new CliError(`reflection at ${this.#address}: ${request} failed with ${detail}`);
+    return new ReflectionError(`reflection at ${this.#address}: ${request} failed with ${detail}`);
   }
 
   #callError(error: unknown): unknown {
     if (!(error instanceof KledError)) return error;
     if (error.code === Code.Unimplemented) {
-      return new CliError(
-        `${this.#address} does not serve gRPC server reflection (v1 or v1alpha), which kled needs for the descriptors of its messages`,
-        undefined,
+      return new ReflectionError(
+        `${this.#address} does not serve gRPC server reflection (v1 or v1alpha), which is how the descriptors of its messages are read`,
         { cause: error },
       );
     }
     // grpc-js ends connection errors with an empty "Resolution note:".
     const detail = error.rawMessage.replace(/\.?\s*Resolution note:\s*$/, "");
     const hint = error.code === Code.Unavailable ? "; is the service running there?" : "";
-    return new CliError(`reflection at ${this.#address} failed: code ${codeName(error.code)}: ${detail}${hint}`, undefined, {
-      cause: error,
-    });
+    return new ReflectionError(`reflection at ${this.#address} failed: code ${codeName(error.code)}: ${detail}${hint}`, { cause: error });
   }
 }
 

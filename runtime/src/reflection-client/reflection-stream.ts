@@ -2,8 +2,10 @@
  * One gRPC reflection stream (internal to reflection-client.ts): each `ask`
  * sends a request and reads its response, which the server sends in order.
  */
-import { type Client, Code, KledError, type MethodCall } from "@kled/runtime";
-import type { ServerReflectionRequest, ServerReflectionResponse } from "./gen/grpc/reflection/v1/reflection_pb.js";
+import type { Client, MethodCall } from "../client/client.js";
+import { Code } from "../errors/code.js";
+import { KledError } from "../errors/kled-error.js";
+import type { ServerReflectionRequest, ServerReflectionResponse } from "../gen/grpc/reflection/v1/reflection_pb.js";
 
 export class ReflectionStream {
   readonly #requests = new RequestQueue();
