@@ -1,3 +1,4 @@
+import type { DescExtension } from "@bufbuild/protobuf";
 import type { GeneratedFile } from "@bufbuild/protoplugin";
 import type { RuntimeSymbols } from "./runtime-symbols.js";
 
@@ -8,6 +9,8 @@ import type { RuntimeSymbols } from "./runtime-symbols.js";
 export interface FileContext {
   readonly f: GeneratedFile;
   readonly rt: RuntimeSymbols;
+  /** The `(kled.options.v1.tool)` extension, when some file of the request declares it. */
+  readonly toolOption: DescExtension | undefined;
   /**
    * Reserves an exported name. Imports that clash with it are aliased by
    * protoplugin, but two of our own exports cannot be, so a clash is an error
@@ -17,11 +20,17 @@ export interface FileContext {
 }
 
 /** Creates the context for one generated file. */
-export function createFileContext(f: GeneratedFile, rt: RuntimeSymbols, protoFile: string): FileContext {
+export function createFileContext(
+  f: GeneratedFile,
+  rt: RuntimeSymbols,
+  protoFile: string,
+  toolOption: DescExtension | undefined,
+): FileContext {
   const taken = new Map<string, string>();
   return {
     f,
     rt,
+    toolOption,
     exportName(name, origin) {
       const previous = taken.get(name);
       if (previous !== undefined) {

@@ -5,6 +5,7 @@ import { generateService } from "./generate-service.js";
 import { generateTopic } from "./generate-topic.js";
 import type { KledPluginOptions } from "./options.js";
 import { runtimeSymbols } from "./runtime-symbols.js";
+import { findToolOption } from "./tool-option.js";
 import { findTopicOption, topicNameOf } from "./topic-option.js";
 
 /**
@@ -14,11 +15,12 @@ import { findTopicOption, topicNameOf } from "./topic-option.js";
  */
 export function generateTs(schema: Schema<KledPluginOptions>): void {
   const topicOption = findTopicOption(schema.allFiles);
+  const toolOption = findToolOption(schema.allFiles);
   for (const file of schema.files) {
     const topics = topicMessages(schema, file, topicOption);
     const f = schema.generateFile(`${file.name}_kled.ts`);
     f.preamble(file);
-    const ctx = createFileContext(f, runtimeSymbols(f, schema.options.runtimeImport), `${file.name}.proto`);
+    const ctx = createFileContext(f, runtimeSymbols(f, schema.options.runtimeImport), `${file.name}.proto`, toolOption);
     for (const service of file.services) {
       generateService(ctx, service);
     }

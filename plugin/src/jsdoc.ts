@@ -1,4 +1,4 @@
-import type { DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import type { AnyDesc, DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { getComments } from "@bufbuild/protoplugin";
 
 /** Descriptors whose proto comments the generated code carries over. */
@@ -31,8 +31,11 @@ function tags(desc: Documented): string {
   return isDeprecated(desc) ? `${generated}\n@deprecated` : generated;
 }
 
-/** Leading and trailing comments, with the single space after `//` removed. */
-function protoComment(desc: Documented): string {
+/**
+ * Leading and trailing comments, with the single space after `//` removed;
+ * "" when there are none. Also the `description` of JSON Schemas and tools.
+ */
+export function protoComment(desc: Exclude<AnyDesc, DescFile>): string {
   const comments = getComments(desc);
   return [comments.leading, comments.trailing]
     .filter((c): c is string => c !== undefined && c.trim() !== "")

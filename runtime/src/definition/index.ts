@@ -7,3 +7,9 @@ export {
   type MethodKind,
   type ServiceDefinition,
 } from "./service-definition.js";
+export {
+  TOOL_ENDPOINT_METADATA_KEY,
+  type JsonSchemaObject,
+  type ToolAnnotations,
+  type ToolDescription,
+} from "./tool.js";

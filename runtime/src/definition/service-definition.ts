@@ -1,4 +1,5 @@
 import type { DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import type { ToolDescription } from "./tool.js";
 
 /** The four RPC shapes, named as protobuf-es names them. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
@@ -12,6 +13,8 @@ export type Idempotency = "unknown" | "no-side-effects" | "idempotent";
 /** Per-method facts the plugin writes into generated code. */
 export interface MethodInfo {
   readonly idempotency: Idempotency;
+  /** Present when the method is an MCP tool (option `(kled.options.v1.tool)`). */
+  readonly tool?: ToolDescription;
 }
 
 /** One RPC as the runtime sees it. */
@@ -28,6 +31,8 @@ export interface MethodDefinition {
   readonly idempotency: Idempotency;
   /** True when the runtime may retry the method without the caller opting in. */
   readonly safeToRetry: boolean;
+  /** The MCP tool the method is offered as, when it is one; only unary methods can be. */
+  readonly tool?: ToolDescription;
   readonly desc: DescMethod;
 }
 
@@ -57,6 +62,11 @@ export function defineService(
         `service ${desc.typeName}: no method info for "${method.localName}"; regenerate the code with protoc-gen-kled`,
       );
     }
+    if (facts.tool !== undefined && method.methodKind !== "unary") {
+      throw new Error(
+        `service ${desc.typeName}: method ${method.name} is ${method.methodKind} and cannot be the MCP tool "${facts.tool.name}"; only unary methods can be tools`,
+      );
+    }
     methods[method.localName] = {
       name: method.name,
       localName: method.localName,
@@ -66,6 +76,7 @@ export function defineService(
       output: method.output,
       idempotency: facts.idempotency,
       safeToRetry: facts.idempotency !== "unknown",
+      ...(facts.tool !== undefined ? { tool: facts.tool } : {}),
       desc: method,
     };
   }

@@ -4,7 +4,7 @@
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { MessageOptions } from "@bufbuild/protobuf/wkt";
+import type { MessageOptions, MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file kled/options/v1/options.proto.
  */
 export const file_kled_options_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Ch1rbGVkL29wdGlvbnMvdjEvb3B0aW9ucy5wcm90bxIPa2xlZC5vcHRpb25zLnYxIhwKDFRvcGljT3B0aW9ucxIMCgRuYW1lGAEgASgJOlYKBXRvcGljEh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGJaMAyABKAsyHS5rbGVkLm9wdGlvbnMudjEuVG9waWNPcHRpb25zUgV0b3BpY2IGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Ch1rbGVkL29wdGlvbnMvdjEvb3B0aW9ucy5wcm90bxIPa2xlZC5vcHRpb25zLnYxIhwKDFRvcGljT3B0aW9ucxIMCgRuYW1lGAEgASgJIsoBCgtUb29sT3B0aW9ucxIMCgRuYW1lGAEgASgJEg0KBXRpdGxlGAIgASgJEhYKCXJlYWRfb25seRgDIAEoCEgAiAEBEhgKC2Rlc3RydWN0aXZlGAQgASgISAGIAQESFwoKaWRlbXBvdGVudBgFIAEoCEgCiAEBEhcKCm9wZW5fd29ybGQYBiABKAhIA4gBAUIMCgpfcmVhZF9vbmx5Qg4KDF9kZXN0cnVjdGl2ZUINCgtfaWRlbXBvdGVudEINCgtfb3Blbl93b3JsZDpWCgV0b3BpYxIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxiWjAMgASgLMh0ua2xlZC5vcHRpb25zLnYxLlRvcGljT3B0aW9uc1IFdG9waWM6UgoEdG9vbBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGJeMAyABKAsyHC5rbGVkLm9wdGlvbnMudjEuVG9vbE9wdGlvbnNSBHRvb2xiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * TopicOptions marks a message as an event published on the broker under a topic.
@@ -36,10 +36,93 @@ export const TopicOptionsSchema: GenMessage<TopicOptions> = /*@__PURE__*/
   messageDesc(file_kled_options_v1_options, 0);
 
 /**
+ * ToolOptions marks a unary method as an MCP tool. protoc-gen-kled writes the
+ * tool (name, title, description from the method's comment, annotations, and
+ * JSON Schemas of the request and response messages) into the service's
+ * generated definition; the registry record carries it, so an MCP gateway can
+ * offer the method to agents without knowing the service in advance.
+ *
+ * The four hints are MCP's tool annotations. They have explicit presence: a
+ * hint left unset is left out of the tool, and clients assume MCP's default
+ * for it (not read-only, destructive, not idempotent, open world), so a method
+ * opts in to every reassuring claim. The standard option `idempotency_level`
+ * fills in unset hints: NO_SIDE_EFFECTS means read-only and idempotent,
+ * IDEMPOTENT means idempotent.
+ *
+ * @generated from message kled.options.v1.ToolOptions
+ */
+export type ToolOptions = Message<"kled.options.v1.ToolOptions"> & {
+  /**
+   * The tool name: 1-128 letters, digits, "_", "." or "-" (MCP's rule). Empty
+   * (the default) means the method's name in snake_case, e.g. GetItem ->
+   * "get_item".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * A short human-readable name for user interfaces, e.g. "Get item".
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * The tool does not modify its environment (MCP readOnlyHint).
+   *
+   * @generated from field: optional bool read_only = 3;
+   */
+  readOnly?: boolean | undefined;
+
+  /**
+   * The tool may destroy or overwrite data; false: it only adds (MCP
+   * destructiveHint). Only meaningful for a tool that is not read-only: true
+   * together with read_only is refused.
+   *
+   * @generated from field: optional bool destructive = 4;
+   */
+  destructive?: boolean | undefined;
+
+  /**
+   * Calling the tool again with the same arguments has no further effect (MCP
+   * idempotentHint).
+   *
+   * @generated from field: optional bool idempotent = 5;
+   */
+  idempotent?: boolean | undefined;
+
+  /**
+   * The tool reaches beyond the service's own data, e.g. the web or a third
+   * party; false: a closed domain such as the service's database (MCP
+   * openWorldHint).
+   *
+   * @generated from field: optional bool open_world = 6;
+   */
+  openWorld?: boolean | undefined;
+};
+
+/**
+ * Describes the message kled.options.v1.ToolOptions.
+ * Use `create(ToolOptionsSchema)` to create a new message.
+ */
+export const ToolOptionsSchema: GenMessage<ToolOptions> = /*@__PURE__*/
+  messageDesc(file_kled_options_v1_options, 1);
+
+/**
  * Marks a message as a broker event; protoc-gen-kled generates a typed topic for it.
  *
  * @generated from extension: kled.options.v1.TopicOptions topic = 50710;
  */
 export const topic: GenExtension<MessageOptions, TopicOptions> = /*@__PURE__*/
   extDesc(file_kled_options_v1_options, 0);
+
+/**
+ * Marks a unary method as an MCP tool; protoc-gen-kled refuses it on
+ * streaming methods.
+ *
+ * @generated from extension: kled.options.v1.ToolOptions tool = 50711;
+ */
+export const tool: GenExtension<MethodOptions, ToolOptions> = /*@__PURE__*/
+  extDesc(file_kled_options_v1_options, 1);
 
