@@ -24,11 +24,13 @@ const MAX_TXT_STRING_BYTES = 255;
 const DEFLATE_ABOVE_BYTES = 512;
 
 /**
- * Inflated payloads larger than this are rejected: a garbage or hostile packet
- * must not make us allocate without bound. 64 KiB is far above any record that
- * fits in an mDNS packet once deflated.
+ * Payloads larger than this, in bytes of JSON, are refused when registering
+ * and rejected when inflating, so that a garbage or hostile packet cannot make
+ * us allocate without bound. Not 64 KiB: endpoint metadata such as MCP tools'
+ * JSON Schemas deflates some 30-fold, so a record that fits in one packet can
+ * be far larger than that once inflated. 1 MiB, as the Consul registry.
  */
-const MAX_PAYLOAD_BYTES = 64 * 1024;
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 const FORMAT = "kled=1";
 
@@ -63,6 +65,11 @@ export function encodeTxt(payload: NodePayload): Buffer[] {
     ttlMs,
   };
   const json = Buffer.from(JSON.stringify(wire), "utf8");
+  if (json.length > MAX_PAYLOAD_BYTES) {
+    throw new Error(
+      `registry "mdns": the record of service "${record.name}" is ${json.length} bytes of JSON, over the ${MAX_PAYLOAD_BYTES}-byte limit peers accept; trim its metadata or endpoints, or use the consul registry`,
+    );
+  }
   const deflate = json.length > DEFLATE_ABOVE_BYTES;
   const data = deflate ? deflateRawSync(json) : json;
   const strings = [Buffer.from(FORMAT), Buffer.from(`enc=${deflate ? "deflate" : "json"}`)];
