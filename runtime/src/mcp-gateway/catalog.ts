@@ -3,9 +3,11 @@ import type { Client } from "../client/client.js";
 import { messageOf } from "../errors/message-of.js";
 import type { Logger } from "../logging/logger.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
+import { DescriptorCache } from "./descriptor-cache.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
 import { exposeNames, type Exposed, type Namespacing } from "./namespacing.js";
+import { PROTO_TOOL_METADATA_KEY, protoToolsOf, type ProtoTool } from "./proto-tool.js";
 
 /**
  * Milliseconds one backend may take to list everything it offers before the
@@ -21,15 +23,26 @@ export interface CatalogChange {
   prompts: boolean;
 }
 
-/** A tool as exposed, with where it goes. */
-export interface ToolEntry {
+/** A tool as exposed, with where it goes: a tool of an MCP backend or a proto method. */
+export type ToolEntry = McpToolEntry | ProtoToolEntry;
+
+interface ToolEntryBase {
   /** MCP's Tool JSON, under its exposed name. */
   readonly tool: JsonObject;
-  readonly backend: McpBackend;
   /** The name the backend knows it by. */
   readonly name: string;
   /** Its JSON Schema of structured content, for the result's projection. */
   readonly outputSchema: JsonObject | undefined;
+}
+
+export interface McpToolEntry extends ToolEntryBase {
+  readonly kind: "mcp";
+  readonly backend: McpBackend;
+}
+
+export interface ProtoToolEntry extends ToolEntryBase {
+  readonly kind: "proto";
+  readonly proto: ProtoTool;
 }
 
 export interface PromptEntry {
@@ -64,8 +77,9 @@ export interface CatalogOptions {
 /**
  * Every MCP service of the registry, live: a registry watch triggers a
  * refresh, which finds the services that serve kled.mcp.v1.McpService and
- * have nodes, lists what each offers, merges the lists and tells listeners
- * which of them changed. Refreshes never overlap; changes arriving during one
+ * have nodes, lists what each offers, adds the proto methods whose endpoint
+ * records carry a tool, merges the lists and tells listeners which of them
+ * changed. Refreshes never overlap; changes arriving during one
  * cause exactly one more.
  */
 export class Catalog {
@@ -74,14 +88,25 @@ export class Catalog {
   readonly #backends = new Map<string, McpBackend>();
   /** The last catalog each live backend answered with. */
   readonly #known = new Map<string, BackendCatalog>();
+  /** The proto tools of the last read of the registry. */
+  #protoTools: ProtoTool[] = [];
   #snapshot: CatalogSnapshot = emptySnapshot();
   #running: Promise<void> | undefined;
   #dirty = false;
   #stopped = false;
   #watcher: ReturnType<Registry["watch"]> | undefined;
 
+  /** Descriptors of the proto tools' services, by service version. */
+  readonly descriptors: DescriptorCache;
+
   constructor(options: CatalogOptions) {
     this.#options = options;
+    this.descriptors = new DescriptorCache(options.registry, options.client);
+  }
+
+  /** The client every tool call goes through. */
+  get client(): Client {
+    return this.#options.client;
   }
 
   get snapshot(): CatalogSnapshot {
@@ -141,7 +166,8 @@ export class Catalog {
   }
 
   async #refreshOnce(): Promise<void> {
-    const services = await this.#mcpServices();
+    const { services, protoTools } = await this.#readRegistry();
+    this.#protoTools = protoTools;
     for (const name of this.#backends.keys()) {
       if (!services.includes(name)) {
         this.#backends.delete(name);
@@ -177,17 +203,23 @@ export class Catalog {
     if (change.tools || change.prompts || change.resources) for (const listener of this.#listeners) listener(change);
   }
 
-  /** Names of the services with live nodes that serve kled.mcp.v1.McpService, sorted. */
-  async #mcpServices(): Promise<string[]> {
-    const { registry } = this.#options;
+  /**
+   * Names of the services with live nodes that serve kled.mcp.v1.McpService,
+   * sorted, and the proto tools of every service with live nodes, in
+   * service-name order.
+   */
+  async #readRegistry(): Promise<{ services: string[]; protoTools: ProtoTool[] }> {
+    const { registry, logger } = this.#options;
     const records = await registry.listServices();
-    const names = new Set(records.filter(servesMcp).map((record) => record.name));
-    const live: string[] = [];
+    const names = [...new Set(records.filter((record) => servesMcp(record) || offersTools(record)).map((record) => record.name))].sort();
+    const services: string[] = [];
+    const protoTools: ProtoTool[] = [];
     for (const name of names) {
       const versions = await registry.getService(name);
-      if (versions.some((record) => servesMcp(record) && record.nodes.length > 0)) live.push(name);
+      if (versions.some((record) => servesMcp(record) && record.nodes.length > 0)) services.push(name);
+      protoTools.push(...protoToolsOf(versions, (problem) => logger.warn(`mcp gateway: skipping a proto tool: ${problem}`)));
     }
-    return live.sort();
+    return { services, protoTools };
   }
 
   #merge(services: readonly string[]): CatalogSnapshot {
@@ -197,8 +229,13 @@ export class Catalog {
       return catalog === undefined || backend === undefined ? [] : [{ backend, catalog }];
     });
     const { namespacing } = this.#options;
-    const tools = exposeNames(
-      backends.flatMap(({ backend, catalog }) => catalog.tools.map((tool) => ({ service: backend.service, name: tool.name, item: { backend, tool } }))),
+    const tools = exposeNames<ToolOffer>(
+      [
+        ...backends.flatMap(({ backend, catalog }) =>
+          catalog.tools.map((tool) => ({ service: backend.service, name: tool.name, item: { kind: "mcp" as const, backend, tool } })),
+        ),
+        ...this.#protoTools.map((proto) => ({ service: proto.service, name: proto.tool["name"] as string, item: { kind: "proto" as const, proto } })),
+      ],
       namespacing,
     );
     const prompts = exposeNames(
@@ -231,10 +268,22 @@ export class Catalog {
   }
 }
 
-function toolEntry(entry: Exposed<{ backend: McpBackend; tool: BackendCatalog["tools"][number] }>): ToolEntry {
-  const tool: JsonObject = { ...toolJson(entry.item.tool), name: entry.exposed };
+type ToolOffer = { kind: "mcp"; backend: McpBackend; tool: BackendCatalog["tools"][number] } | { kind: "proto"; proto: ProtoTool };
+
+function toolEntry(entry: Exposed<ToolOffer>): ToolEntry {
+  const { item } = entry;
+  const tool: JsonObject = { ...(item.kind === "mcp" ? toolJson(item.tool) : item.proto.tool), name: entry.exposed };
   if (tool["inputSchema"] === undefined) tool["inputSchema"] = { type: "object" };
-  return { tool, backend: entry.item.backend, name: entry.name, outputSchema: entry.item.tool.outputSchema };
+  if (item.kind === "proto") {
+    const outputSchema = tool["outputSchema"];
+    const schema = typeof outputSchema === "object" && outputSchema !== null && !Array.isArray(outputSchema) ? outputSchema : undefined;
+    return { kind: "proto", tool, proto: item.proto, name: entry.name, outputSchema: schema };
+  }
+  return { kind: "mcp", tool, backend: item.backend, name: entry.name, outputSchema: item.tool.outputSchema };
+}
+
+function offersTools(record: ServiceRecord): boolean {
+  return record.endpoints.some((endpoint) => endpoint.metadata[PROTO_TOOL_METADATA_KEY] !== undefined);
 }
 
 function servesMcp(record: ServiceRecord): boolean {

@@ -2,7 +2,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerContext } from "../peers/mcp-server.js";
-import type { Catalog, ToolEntry } from "./catalog.js";
+import type { Catalog, McpToolEntry } from "./catalog.js";
+import { callProtoTool } from "./proto-tool-call.js";
 import { callToolResultJson, completeResultJson, getPromptResultJson, readResourceResultJson } from "./mcp-json.js";
 import { matchesTemplate } from "./uri-template.js";
 
@@ -51,7 +52,10 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     }
     const args = (request.params.arguments ?? {}) as JsonObject;
     const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
-    const result = await callTool(entry, args, progressToken, ctx, metadata);
+    const result =
+      entry.kind === "proto"
+        ? await callProtoTool(catalog.client, catalog.descriptors, entry.proto, name, args, { signal: ctx.mcpReq.signal, metadata })
+        : await callTool(entry, args, progressToken, ctx, metadata);
     return server.projectCallToolResult(result, entry.outputSchema);
   });
 
@@ -115,7 +119,7 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
  * the gRPC call.
  */
 async function callTool(
-  entry: ToolEntry,
+  entry: McpToolEntry,
   args: JsonObject,
   progressToken: string | number | undefined,
   ctx: ServerContext,
@@ -150,7 +154,7 @@ async function callTool(
  * bad arguments (INVALID_ARGUMENT) and every other backend failure. A
  * cancelled call is rethrown: the client asked for it and expects no result.
  */
-function toolError(error: unknown, entry: ToolEntry): CallToolResult {
+function toolError(error: unknown, entry: McpToolEntry): CallToolResult {
   if (ctxAborted(error)) throw error;
   if (error instanceof KledError && error.code === Code.NotFound) {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${JSON.stringify(entry.tool["name"])}: ${error.message}`);

@@ -1,6 +1,7 @@
 /**
  * `@kled/runtime/mcp`: the MCP gateway, every kled.mcp.v1.McpService of the
- * registry behind one Streamable HTTP endpoint, on the official MCP SDK
+ * registry and every proto method the registry marks as a tool, behind one
+ * Streamable HTTP endpoint, on the official MCP SDK
  * (`@modelcontextprotocol/server` and `@modelcontextprotocol/node`, optional peers).
  */
 export {
@@ -16,3 +17,4 @@ export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/legacy-sessions.js";
 export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
 export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
+export { PROTO_TOOL_METADATA_KEY } from "../mcp-gateway/proto-tool.js";
