@@ -17,6 +17,7 @@ import type { CountRequest, SumRequest } from "../gen/kled/test/v1/echo_pb.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";
 import { eventually } from "../runtime/support/harness.js";
 import { requireNats } from "../support/services.js";
+import { connect } from "../../runtime/src/peers/nats-transport.js";
 
 const nats = await requireNats();
 const SERVICE = "kled.test.v1.EchoService";
@@ -71,6 +72,32 @@ describe.skipIf(nats.skip !== undefined)("RPC over NATS", () => {
     // Round-robin sends every other first attempt to the ghost; none of the calls may fail.
     const both = await natsClient([ghost, { id: "real", address: "127.0.0.1:1", metadata: { ...server.nodeMetadata } }]);
     for (let i = 0; i < 6; i++) expect((await both.echo.echo({ text: `r${i}` })).text).toBe(`r${i}`);
+  });
+
+  it("calls in flight to a node whose server leaves its subject without answering fail UNAVAILABLE (the client probes its nodes)", async () => {
+    // A "server" that takes every call and dies silently: its subscription goes, NATS stays up.
+    const nc = await connect({ servers: nats.url.replace("nats://", "") });
+    cleanups.push(() => nc.close());
+    const subject = "kled.rpc.silent-node";
+    let received = 0;
+    const subscription = nc.subscribe(subject, { callback: () => void received++ });
+    await nc.flush();
+    const { echo } = await natsClient([{ id: "silent", address: "127.0.0.1:1", metadata: { [NATS_SUBJECT_METADATA_KEY]: subject } }], {
+      resilience: false,
+    });
+    const unary = echo.echo({ text: "into the void" }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const stream = (async () => {
+      for await (const _ of echo.count({ n: 3 }));
+    })().catch((e: unknown) => e);
+    await eventually(() => received >= 1);
+    subscription.unsubscribe();
+    await nc.flush();
+    const started = Date.now();
+    const outcomes = await Promise.all([unary, stream]);
+    expect(outcomes.map((e) => (e as KledError).code)).toEqual([Code.Unavailable, Code.Unavailable]);
+    expect((outcomes[0] as KledError).message).toContain("left its NATS subject");
+    // Within a few probe intervals (1 s each), not the call's 60 s deadline.
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("a method the node does not serve answers UNIMPLEMENTED", async () => {

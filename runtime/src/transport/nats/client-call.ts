@@ -11,6 +11,8 @@ import { Frame, INITIAL_CREDIT, type FrameReader, type FrameWriter } from "./fra
 
 /** What a call needs of its client transport. */
 export interface CallChannel {
+  /** The node's subject. */
+  readonly subject: string;
   /** Writes one frame into the next message to the node's subject. */
   send(write: (writer: FrameWriter) => void): void;
   /** The call is over: forget it. */
@@ -46,7 +48,7 @@ export class ClientCall {
   constructor(
     readonly id: number,
     readonly request: ClientRequest,
-    private readonly channel: CallChannel,
+    readonly channel: CallChannel,
   ) {
     const { kind } = request.method;
     this.#single = kind === "unary" || kind === "client_streaming";

@@ -12,11 +12,17 @@
  * back to back: a sender coalesces the frames it writes to one subject
  * within one turn of the event loop into one message (outbox.ts), which is
  * what lets many calls in flight share few messages. A client publishes to
- * the node's subject with the reply subject `<inbox>.<batch number>`; the
- * server answers every call of that client on `<inbox>.r`. When no server
- * listens on the subject, the NATS server answers the batch's reply subject
- * with a 503 status (no responders): the calls the batch opened fail
- * UNAVAILABLE, known not to have reached any server.
+ * the node's subject with the reply subject `<inbox>.<node number>-<batch
+ * number>`; the server answers every call of that client on `<inbox>.r`
+ * (the reply subject without its last token, then `.r`).
+ * When no server listens on the subject, the NATS server answers the
+ * batch's reply subject with a 503 status (no responders): the calls the
+ * batch opened fail UNAVAILABLE, known not to have reached any server, and
+ * the other calls in flight to that node fail UNAVAILABLE (its server is
+ * gone). While calls to a node are in flight, the client sends it a PING
+ * frame every {@link NODE_PROBE_INTERVAL_MS}: a server that died without a
+ * word (its NATS connection closed, NATS itself up) is found that way, as a
+ * closed connection is over gRPC.
  *
  * Frames. A frame is a type byte, the call id (a varint, chosen by the
  * client, unique per client inbox), and its fields. Integers are unsigned
@@ -35,6 +41,7 @@
  * - CANCEL (4): a status code, CANCELLED or DEADLINE_EXCEEDED: the server
  *   aborts the handler's signal with it.
  * - CREDIT (5): n more response messages may be sent.
+ * - PING (11, call id 0): nothing to do; sent for the no-responders answer.
  *
  * Server → client:
  * - HEADER (6): response metadata, before the first message or the status.
@@ -66,7 +73,15 @@ export const enum Frame {
   Status = 8,
   RequestCredit = 9,
   Reply = 10,
+  Ping = 11,
 }
+
+/**
+ * How often a client probes a node it has calls in flight with, ms: a
+ * node's server gone without answering fails its calls within about this
+ * long; one small message per node per interval costs next to nothing.
+ */
+export const NODE_PROBE_INTERVAL_MS = 1_000;
 
 /** Messages of credit each direction of a stream starts with: enough to keep a fast stream flowing between grants. */
 export const INITIAL_CREDIT = 64;

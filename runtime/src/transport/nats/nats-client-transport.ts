@@ -12,7 +12,7 @@ import type { ClientRequest, ClientResponse } from "../call.js";
 import { callError } from "../status.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
 import { ClientCall, type CallChannel } from "./client-call.js";
-import { FrameReader, RESPONSE_TOKEN, skipServerFrame, type FrameWriter } from "./frames.js";
+import { Frame, FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame, type FrameWriter } from "./frames.js";
 import { Outbox } from "./outbox.js";
 
 /** The NATS status of a request that no subscriber received. */
@@ -32,6 +32,10 @@ export class NatsClientTransport implements NodeTransport {
   /** The calls each batch opened, by batch id, while they wait for their first answer. */
   readonly #opened = new Map<number, Set<ClientCall>>();
   readonly #channels = new Map<string, CallChannel>();
+  /** Numbers of node subjects, for reply subjects; and back. */
+  readonly #nodeNumbers = new Map<string, number>();
+  readonly #nodeSubjects: string[] = [];
+  readonly #probe: NodeJS.Timeout;
   readonly #maxPayload: number;
   #nextId = 1;
   #closed = false;
@@ -44,7 +48,7 @@ export class NatsClientTransport implements NodeTransport {
   ) {
     this.#outbox = new Outbox(
       nc,
-      (id) => `${this.#inbox}.${id}`,
+      (id, subject) => `${this.#inbox}.${this.#nodeNumber(subject)}-${id}`,
       (batch, error) => this.#lost(batch.id, new KledError(Code.Unavailable, `cannot send over NATS: ${messageOf(error)}`)),
     );
     this.#maxPayload = nc.info?.max_payload ?? 1_048_576;
@@ -53,6 +57,7 @@ export class NatsClientTransport implements NodeTransport {
       },
     });
     void this.#watchConnection();
+    this.#probe = setInterval(() => this.#probeNodes(), NODE_PROBE_INTERVAL_MS).unref();
   }
 
   /** Connects to the NATS servers of `url` (see broker/nats/connection.ts). */
@@ -84,6 +89,7 @@ export class NatsClientTransport implements NodeTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#probe);
     this.#failAll(new KledError(Code.Unavailable, "the client was closed"));
     await this.nc.close();
   }
@@ -101,6 +107,7 @@ export class NatsClientTransport implements NodeTransport {
       const calls = this.#calls;
       const opened = this.#opened;
       channel = {
+        subject,
         maxPayload: this.#maxPayload,
         send(write: (writer: FrameWriter) => void) {
           write(outbox.to(subject).writer);
@@ -122,7 +129,8 @@ export class NatsClientTransport implements NodeTransport {
     const token = msg.subject.slice(this.#inbox.length + 1);
     if (token !== RESPONSE_TOKEN) {
       // The NATS server answers a batch's reply subject only to say no one received it.
-      if (msg.headers?.code === NO_RESPONDERS) this.#noResponders(Number(token), msg);
+      const [node, batch] = token.split("-");
+      if (msg.headers?.code === NO_RESPONDERS) this.#noResponders(Number(node), Number(batch), msg);
       return;
     }
     const reader = new FrameReader(msg.data);
@@ -151,9 +159,29 @@ export class NatsClientTransport implements NodeTransport {
     }
   }
 
-  #noResponders(batch: number, msg: Msg): void {
+  #noResponders(node: number, batch: number, msg: Msg): void {
     const status = msg.headers?.description ?? "no responders";
     this.#lost(batch, markNotSent(new KledError(Code.Unavailable, `no server listens on the node's NATS subject (${status}); the node is gone`)));
+    const subject = this.#nodeSubjects[node];
+    const gone = new KledError(Code.Unavailable, `the node's server left its NATS subject ${subject} while the call was in flight`);
+    for (const call of [...this.#calls.values()]) if (call.channel.subject === subject) call.fail(gone);
+  }
+
+  #nodeNumber(subject: string): number {
+    let number = this.#nodeNumbers.get(subject);
+    if (number === undefined) {
+      number = this.#nodeSubjects.push(subject) - 1;
+      this.#nodeNumbers.set(subject, number);
+    }
+    return number;
+  }
+
+  /** Sends a PING to every node with calls in flight (see frames.ts). */
+  #probeNodes(): void {
+    if (!this.#connected || this.#calls.size === 0) return;
+    const subjects = new Set<string>();
+    for (const call of this.#calls.values()) subjects.add(call.channel.subject);
+    for (const subject of subjects) this.#channel(subject).send((w) => w.byte(Frame.Ping).varint(0));
   }
 
   /** Fails the calls a batch opened, which never reached a server. */

@@ -106,6 +106,8 @@ export class NatsServerTransport implements ServerTransport {
       case Frame.End:
         call?.endRequests();
         return;
+      case Frame.Ping:
+        return;
       // Fields are read before the call is looked at: a frame for a call that
       // is over must still be read past.
       case Frame.Cancel: {

@@ -32,8 +32,8 @@ export class Outbox {
 
   constructor(
     private readonly nc: NatsConnection,
-    /** The reply subject of a new batch, given its id; undefined for none. */
-    private readonly replyOf: (id: number) => string | undefined,
+    /** The reply subject of a new batch to `subject`, given its id; undefined for none. */
+    private readonly replyOf: (id: number, subject: string) => string | undefined,
     /** A batch the NATS client refused to publish. */
     private readonly onLost: (batch: Batch, error: unknown) => void,
   ) {
@@ -45,7 +45,7 @@ export class Outbox {
     let batch = this.#batches.get(subject);
     if (batch === undefined) {
       const id = this.#nextId++;
-      batch = { writer: new FrameWriter(), reply: this.replyOf(id), id };
+      batch = { writer: new FrameWriter(), reply: this.replyOf(id, subject), id };
       this.#batches.set(subject, batch);
       if (!this.#scheduled) {
         this.#scheduled = true;
