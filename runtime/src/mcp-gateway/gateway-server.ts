@@ -14,7 +14,11 @@ export const GATEWAY_SERVER_INFO = { name: "kled-mcp-gateway", version: "0.1.0" 
 export interface CallerView {
   /** Resolves to whether the caller may list and call the tool with this exposed name. */
   mayUseTool(name: string): Promise<boolean>;
-  /** Metadata forwarded to the backends with every call (the caller's token). */
+  /**
+   * Metadata forwarded to the backends with every call (the caller's token);
+   * read at each call, so that a 2025-11-25 session follows its caller's
+   * refreshed token.
+   */
   metadata?: Record<string, string>;
 }
 
@@ -36,7 +40,6 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
       completions: {},
     },
   });
-  const metadata = view.metadata ?? {};
 
   server.setRequestHandler("tools/list", async () => {
     const tools = [...catalog.snapshot.tools.values()];
@@ -52,6 +55,7 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     }
     const args = (request.params.arguments ?? {}) as JsonObject;
     const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
+    const metadata = view.metadata ?? {};
     const result =
       entry.kind === "proto"
         ? await callProtoTool(catalog.client, catalog.descriptors, entry.proto, name, args, { signal: ctx.mcpReq.signal, metadata })
@@ -73,7 +77,7 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     if (backend === undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource not found: no MCP service offers ${JSON.stringify(uri)}`, { uri });
     }
-    const response = await backendCall(() => backend.readResource(uri, { signal: ctx.mcpReq.signal, metadata }));
+    const response = await backendCall(() => backend.readResource(uri, { signal: ctx.mcpReq.signal, metadata: view.metadata ?? {} }));
     return readResourceResultJson(response) as never;
   });
 
@@ -87,13 +91,13 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(request.params.name)}; prompts/list names them`);
     }
     const args = request.params.arguments ?? {};
-    const response = await backendCall(() => entry.backend.getPrompt(entry.name, args, { signal: ctx.mcpReq.signal, metadata }));
+    const response = await backendCall(() => entry.backend.getPrompt(entry.name, args, { signal: ctx.mcpReq.signal, metadata: view.metadata ?? {} }));
     return getPromptResultJson(response) as never;
   });
 
   server.setRequestHandler("completion/complete", async (request, ctx) => {
     const { ref, argument, context } = request.params;
-    const options = { signal: ctx.mcpReq.signal, metadata };
+    const options = { signal: ctx.mcpReq.signal, metadata: view.metadata ?? {} };
     const call = { argument, context: { arguments: context?.arguments ?? {} } };
     if (ref.type === "ref/prompt") {
       const entry = catalog.snapshot.prompts.get(ref.name);

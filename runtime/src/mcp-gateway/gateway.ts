@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Client } from "../client/client.js";
@@ -6,11 +7,19 @@ import { silentLogger, type Logger } from "../logging/logger.js";
 import type { Registry } from "../registry/registry.js";
 import { toNodeHandler, type NodeIncomingMessageLike, type NodeMcpRequestHandler } from "../peers/mcp-node.js";
 import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from "../peers/mcp-server.js";
+import { authenticateRequest } from "./auth/authenticate-request.js";
+import { identityView } from "./auth/caller-view.js";
+import type { McpGatewayAuthOptions } from "./auth/gateway-auth-options.js";
+import { bearerChallenge, protectedResourceMetadata, protectedResourcePaths, protectedResourceUrl } from "./auth/protected-resource.js";
 import { Catalog, type CatalogChange } from "./catalog.js";
 import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
-import { LegacySessions, type LegacySessionsOptions } from "./legacy-sessions.js";
+import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
 import { originAllowed } from "./origin.js";
+import { GatewayRateLimit, type McpGatewayRateLimit } from "./rate-limit.js";
+
+/** The caller of a gateway without auth: every tool, nothing forwarded. */
+const ANONYMOUS: Caller = { key: "", view: OPEN_VIEW };
 
 /** Default interface: loopback only, so that nothing outside this machine reaches the gateway unless told to. */
 export const DEFAULT_GATEWAY_HOST = "127.0.0.1";
@@ -56,6 +65,14 @@ export interface McpGatewayOptions {
   namespacing?: Namespacing;
   /** Default {@link DEFAULT_MAX_REQUEST_BODY_BYTES}. */
   maxRequestBodyBytes?: number;
+  /** Makes the gateway an OAuth 2.1 resource server with per-tool authorization; absent, anyone who reaches it may use every tool. */
+  auth?: McpGatewayAuthOptions;
+  /**
+   * Per-caller budget of MCP requests (each POST; 429 with Retry-After over
+   * it). The caller is the verified subject with `auth`, the client's IP
+   * address without. Needs `rate-limiter-flexible`.
+   */
+  rateLimit?: McpGatewayRateLimit;
   /** Limits of revision 2025-11-25's sessions. */
   sessions?: Pick<LegacySessionsOptions, "maxSessions" | "sessionIdleMs">;
   logger?: Logger;
@@ -80,6 +97,14 @@ export class McpGateway {
   readonly #modern: McpHttpHandler;
   readonly #legacy: LegacySessions;
   readonly #http: HttpServer;
+  /**
+   * The caller of the request being served. Authentication runs on the Node
+   * request before the SDK turns it into a fetch Request, and the SDK calls
+   * the server factory deep inside; the async context carries the caller
+   * across without threading it through the SDK.
+   */
+  readonly #callers = new AsyncLocalStorage<Caller>();
+  #rateLimit: GatewayRateLimit | undefined;
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: McpGatewayOptions) {
@@ -95,13 +120,13 @@ export class McpGateway {
     });
     const maxRequestBodySize = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     const onerror = (error: Error) => this.#logger.debug("mcp gateway: request refused", { error: error.message });
-    this.#modern = createMcpHandler(() => createGatewayServer(this.#catalog, OPEN_VIEW), {
+    this.#modern = createMcpHandler(() => createGatewayServer(this.#catalog, (this.#callers.getStore() ?? ANONYMOUS).view), {
       legacy: "reject",
       maxRequestBodySize,
       onerror,
     });
     this.#legacy = new LegacySessions({
-      createServer: () => createGatewayServer(this.#catalog, OPEN_VIEW),
+      createServer: (view) => createGatewayServer(this.#catalog, view),
       logger: this.#logger,
       maxRequestBodySize,
       ...options.sessions,
@@ -122,6 +147,7 @@ export class McpGateway {
 
   /** Reads the registry, then listens. */
   async start(): Promise<void> {
+    if (this.#options.rateLimit !== undefined) this.#rateLimit = await GatewayRateLimit.create(this.#options.rateLimit, this.#logger);
     await this.#catalog.start();
     this.#unsubscribe = this.#catalog.onChange((change) => this.#listChanged(change));
     const host = this.#options.host ?? DEFAULT_GATEWAY_HOST;
@@ -157,8 +183,21 @@ export class McpGateway {
     if (this.#ownsClient) await this.#client.close();
   }
 
+  /** The resource identifier of the MCP endpoint: the configured one, else the endpoint's URL. */
+  get resource(): string {
+    return this.#options.auth?.resource ?? this.url;
+  }
+
   #serve(request: IncomingMessage, response: ServerResponse, handle: NodeMcpRequestHandler): void {
     const path = new URL(request.url ?? "/", "http://gateway").pathname;
+    const { auth } = this.#options;
+    if (auth !== undefined && protectedResourcePaths(this.#options.path ?? DEFAULT_MCP_PATH).includes(path)) {
+      // Public by design (RFC 9728), and read by browser-based clients from other origins.
+      response
+        .writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" })
+        .end(JSON.stringify(protectedResourceMetadata(this.resource, auth)));
+      return;
+    }
     if (path !== (this.#options.path ?? DEFAULT_MCP_PATH)) {
       response.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${this.#options.path ?? DEFAULT_MCP_PATH}\n`);
       return;
@@ -169,13 +208,62 @@ export class McpGateway {
         .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: origin ${JSON.stringify(request.headers.origin)} is not allowed` }, id: null }));
       return;
     }
-    // The SDK's structural type declares optional properties that Node's own typings leave possibly undefined.
-    void handle(request as NodeIncomingMessageLike, response);
+    this.#admit(request, response).then(
+      (caller) => {
+        if (caller === undefined) return;
+        // The SDK's structural type declares optional properties that Node's own typings leave possibly undefined.
+        void this.#callers.run(caller, () => handle(request as NodeIncomingMessageLike, response));
+      },
+      (error: unknown) => {
+        this.#logger.warn("mcp gateway: admitting a request failed", { error: (error as Error).message });
+        if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" }).end("internal error\n");
+      },
+    );
+  }
+
+  /** The request's caller, or undefined once it has been answered (401, 429, 503). */
+  async #admit(request: IncomingMessage, response: ServerResponse): Promise<Caller | undefined> {
+    let caller = ANONYMOUS;
+    const { auth } = this.#options;
+    if (auth !== undefined) {
+      const result = await authenticateRequest(auth.authenticator, request.headers);
+      const metadataUrl = protectedResourceUrl(this.resource);
+      switch (result.kind) {
+        case "missing":
+          refuse(response, 401, -32001, "Unauthorized: send Authorization: Bearer <token>; WWW-Authenticate names where to get one", {
+            "www-authenticate": bearerChallenge(metadataUrl),
+          });
+          return undefined;
+        case "invalid":
+          refuse(response, 401, -32001, `Unauthorized: ${result.reason}`, { "www-authenticate": bearerChallenge(metadataUrl, result.reason) });
+          return undefined;
+        case "unavailable":
+          refuse(response, 503, -32000, `Service unavailable: the token cannot be checked now (${result.reason}); retry later`, {});
+          return undefined;
+        case "ok":
+          caller = {
+            key: `${result.identity.domain ?? ""}/${result.identity.subject}`,
+            view: identityView(this.#catalog, result.identity, result.token, auth.authorizer, auth.forwardToken ?? true),
+          };
+      }
+    }
+    if (this.#rateLimit !== undefined && request.method === "POST") {
+      const key = caller.key !== "" ? caller.key : (request.socket.remoteAddress ?? "unknown");
+      const waitMs = await this.#rateLimit.take(key);
+      if (waitMs !== undefined) {
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        refuse(response, 429, -32000, `Too many requests: the budget of ${JSON.stringify(key)} is spent; retry in ${seconds} s`, {
+          "retry-after": String(seconds),
+        });
+        return undefined;
+      }
+    }
+    return caller;
   }
 
   async #route(request: Request): Promise<Response> {
     const legacy = await isLegacyRequest(request, undefined, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES });
-    return legacy ? this.#legacy.fetch(request) : this.#modern.fetch(request);
+    return legacy ? this.#legacy.fetch(request, this.#callers.getStore() ?? ANONYMOUS) : this.#modern.fetch(request);
   }
 
   #listChanged(change: CatalogChange): void {
@@ -185,4 +273,11 @@ export class McpGateway {
     if (change.resources) this.#modern.notify.resourcesChanged();
     this.#legacy.notify(change);
   }
+}
+
+/** A JSON-RPC error as the whole HTTP answer, before the request reaches the SDK. */
+function refuse(response: ServerResponse, status: number, code: number, message: string, headers: Record<string, string>): void {
+  response
+    .writeHead(status, { "content-type": "application/json", ...headers })
+    .end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logging/logger.js";
 import { WebStandardStreamableHTTPServerTransport, type Server } from "../peers/mcp-server.js";
+import type { CallerView } from "./gateway-server.js";
 
 /**
  * Most 2025-11-25 sessions held at once; a new session beyond it is refused
@@ -17,15 +18,25 @@ export const DEFAULT_MAX_SESSIONS = 1_024;
  */
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 
+/** Who sent a request: `key` names the caller (its verified subject, or "" without auth). */
+export interface Caller {
+  readonly key: string;
+  readonly view: CallerView;
+}
+
 interface Session {
   transport: InstanceType<typeof WebStandardStreamableHTTPServerTransport>;
   server: InstanceType<typeof Server>;
   lastUsed: number;
+  /** The caller that opened the session; later requests must come from the same one. */
+  owner: string;
+  /** Its latest request's view: a refreshed token is what the next backend call forwards. */
+  caller: Caller;
 }
 
 export interface LegacySessionsOptions {
-  /** A new server for a new session, for the caller of this request. */
-  createServer(request: Request): InstanceType<typeof Server>;
+  /** A new server for a new session, seeing what `view` lets it see. */
+  createServer(view: CallerView): InstanceType<typeof Server>;
   logger: Logger;
   maxSessions?: number;
   sessionIdleMs?: number;
@@ -54,14 +65,16 @@ export class LegacySessions {
     return this.#sessions.size;
   }
 
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, caller: Caller): Promise<Response> {
     const id = request.headers.get("mcp-session-id");
     if (id !== null) {
       const session = this.#sessions.get(id);
-      if (session === undefined) {
+      // Another caller's session is answered as unknown: a session id must not let one caller act as another.
+      if (session === undefined || session.owner !== caller.key) {
         return jsonRpcError(404, -32001, `Session not found: ${JSON.stringify(id)} is unknown or ended; initialize a new session`);
       }
       session.lastUsed = Date.now();
+      session.caller = caller;
       return session.transport.handleRequest(request);
     }
     if (request.method !== "POST") {
@@ -70,7 +83,7 @@ export class LegacySessions {
     if (this.#sessions.size >= (this.#options.maxSessions ?? DEFAULT_MAX_SESSIONS)) {
       return jsonRpcError(503, -32000, `Too many sessions: ${this.#sessions.size} are open; end one (DELETE) or retry later`);
     }
-    return this.#open(request);
+    return this.#open(request, caller);
   }
 
   /** Tells every session's client that lists changed (on its GET stream, when it has one open). */
@@ -90,20 +103,28 @@ export class LegacySessions {
     await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));
   }
 
-  async #open(request: Request): Promise<Response> {
+  async #open(request: Request, caller: Caller): Promise<Response> {
     let opened: string | undefined;
+    let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       maxRequestBodySize: this.#options.maxRequestBodySize,
       onsessioninitialized: (id) => {
         opened = id;
-        this.#sessions.set(id, { transport, server, lastUsed: Date.now() });
+        session = { transport, server, lastUsed: Date.now(), owner: caller.key, caller };
+        this.#sessions.set(id, session);
       },
       onsessionclosed: (id) => {
         this.#sessions.delete(id);
       },
     });
-    const server = this.#options.createServer(request);
+    const view: CallerView = {
+      mayUseTool: (name) => (session?.caller ?? caller).view.mayUseTool(name),
+      get metadata() {
+        return (session?.caller ?? caller).view.metadata ?? {};
+      },
+    };
+    const server = this.#options.createServer(view);
     await server.connect(transport);
     const response = await transport.handleRequest(request);
     // Anything but an initialize (refused by the transport) leaves no session to keep.

@@ -18,3 +18,6 @@ export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/le
 export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
 export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
 export { PROTO_TOOL_METADATA_KEY } from "../mcp-gateway/proto-tool.js";
+export type { McpGatewayAuthOptions } from "../mcp-gateway/auth/gateway-auth-options.js";
+export { PROTECTED_RESOURCE_PATH } from "../mcp-gateway/auth/protected-resource.js";
+export type { McpGatewayRateLimit } from "../mcp-gateway/rate-limit.js";
