@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, KledError } from "@kled/runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createMcpServiceClient, type McpServiceClient } from "../../examples/src/gen/kled/mcp/v1/mcp_kled.js";
-import { McpService } from "../../examples/src/gen/kled/mcp/v1/mcp_pb.js";
+import { McpService } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { MCP_SERVICE_NAME } from "../../examples/src/shared/service-names.js";
 import { type ExampleCluster, startCluster } from "./start-services.js";
 

@@ -10,7 +10,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
-} from "../../examples/src/gen/kled/mcp/v1/mcp_pb.js";
+} from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { McpToolService } from "../../examples/src/mcp/handler.js";
 import { PAGE_SIZE } from "../../examples/src/mcp/pagination.js";
 

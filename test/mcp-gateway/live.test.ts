@@ -3,7 +3,7 @@ import { MemoryRegistry, Service, silentLogger } from "@kled/runtime";
 import type { McpGateway } from "@kled/runtime/mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerMcpServiceHandler } from "../../examples/src/gen/kled/mcp/v1/mcp_kled.js";
-import type { CallToolStreamRequest } from "../../examples/src/gen/kled/mcp/v1/mcp_pb.js";
+import type { CallToolStreamRequest } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { McpToolService } from "../../examples/src/mcp/handler.js";
 import { CLIENT_LINES, connect, startGateway, startMcpBackend } from "./support.js";
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Client, Registry } from "@kled/runtime";
-import type { CallToolResponse } from "../gen/kled/mcp/v1/mcp_pb.js";
+import type { CallToolResponse } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { createMcpServiceClient, type McpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
 import type { AvailableTool, StepResult } from "./planner.js";
 

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, KledError } from "@kled/runtime";
-import type { CompleteRequest, CompleteResponseSchema } from "../gen/kled/mcp/v1/mcp_pb.js";
+import type { CompleteRequest, CompleteResponseSchema } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import type { KvStore } from "./kv-store.js";
 import type { Prompts } from "./prompts.js";
 import { KV_URI_TEMPLATE } from "./resources.js";

@@ -15,7 +15,7 @@ import type {
   ProgressNotificationSchema,
   ReadResourceRequest,
   ToolSchema,
-} from "../gen/kled/mcp/v1/mcp_pb.js";
+} from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import type { McpServiceHandler } from "../gen/kled/mcp/v1/mcp_kled.js";
 import { AsyncQueue } from "../shared/async-queue.js";
 import { complete } from "./completion.js";

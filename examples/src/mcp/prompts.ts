@@ -4,7 +4,7 @@ import {
   type GetPromptResponseSchema,
   type PromptSchema,
   Role,
-} from "../gen/kled/mcp/v1/mcp_pb.js";
+} from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import type { KvStore } from "./kv-store.js";
 import { kvUri } from "./resources.js";
 

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, KledError } from "@kled/runtime";
-import type { InitializeRequest, InitializeResponseSchema } from "../gen/kled/mcp/v1/mcp_pb.js";
+import type { InitializeRequest, InitializeResponseSchema } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 
 /** MCP revisions this server speaks, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25"] as const;

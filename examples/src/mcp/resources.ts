@@ -4,7 +4,7 @@ import type {
   ReadResourceResponseSchema,
   ResourceSchema,
   ResourceTemplateSchema,
-} from "../gen/kled/mcp/v1/mcp_pb.js";
+} from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { KV_KEY_PATTERN, type KvStore } from "./kv-store.js";
 import type { ToolCallStats } from "./stats.js";
 

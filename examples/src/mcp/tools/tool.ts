@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
-import type { ToolAnnotationsSchema } from "../../gen/kled/mcp/v1/mcp_pb.js";
+import type { ToolAnnotationsSchema } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import { type ArgumentsOf, inputSchema, type Params, readArguments } from "./params.js";
 
 /** What a running tool can reach besides its arguments. */
