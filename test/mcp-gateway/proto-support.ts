@@ -1,4 +1,4 @@
-import { KledServer, MemoryRegistry, silentLogger, type ServiceRecord } from "@kled/runtime";
+import { KledServer, silentLogger, type Registry, type ServiceRecord } from "@kled/runtime";
 import { registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";
 
@@ -30,7 +30,7 @@ export interface ProtoToolBackend {
 }
 
 /** An Echo server on loopback (reflection on, as every Kled server) registered as `name` with Echo marked as a tool. */
-export async function startProtoToolBackend(registry: MemoryRegistry, name: string, version = "1.0.0"): Promise<ProtoToolBackend> {
+export async function startProtoToolBackend(registry: Registry, name: string, version = "1.0.0"): Promise<ProtoToolBackend> {
   const server = new KledServer({ logger: silentLogger });
   const handler = new EchoHandler();
   registerEchoServiceHandler(server, handler);

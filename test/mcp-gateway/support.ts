@@ -1,4 +1,4 @@
-import { MemoryRegistry, Service, silentLogger } from "@kled/runtime";
+import { MemoryRegistry, Service, silentLogger, type Registry } from "@kled/runtime";
 import { McpGateway, type McpGatewayOptions } from "@kled/runtime/mcp";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
@@ -7,7 +7,7 @@ import { registerMcpServiceHandler } from "../../examples/src/gen/kled/mcp/v1/mc
 import { McpToolService } from "../../examples/src/mcp/handler.js";
 
 /** The example MCP service (no auth: the gateway is what is under test), started under `name` on `registry`. */
-export async function startMcpBackend(registry: MemoryRegistry, name: string): Promise<Service> {
+export async function startMcpBackend(registry: Registry, name: string): Promise<Service> {
   const service = new Service({ name, registry, address: "127.0.0.1:0", logger: silentLogger, logCalls: false, deregisterDelayMs: 0 });
   registerMcpServiceHandler(service.server, new McpToolService({ instanceId: () => service.nodeId ?? "" }));
   await service.start();
