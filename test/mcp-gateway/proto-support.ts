@@ -1,4 +1,4 @@
-import { KledServer, silentLogger, type Registry, type ServiceRecord } from "@kled/runtime";
+import { KledServer, silentLogger, TOOL_ENDPOINT_METADATA_KEY, type Registry, type ServiceRecord } from "@kled/runtime";
 import { registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import { EchoHandler } from "../runtime/support/echo-handler.js";
 
@@ -44,7 +44,7 @@ export async function startProtoToolBackend(registry: Registry, name: string, ve
         name: "/kled.test.v1.EchoService/Echo",
         request: "kled.test.v1.EchoRequest",
         response: "kled.test.v1.EchoResponse",
-        metadata: { kind: "unary", idempotency: "no-side-effects", "mcp.tool": JSON.stringify(ECHO_TOOL) },
+        metadata: { kind: "unary", idempotency: "no-side-effects", [TOOL_ENDPOINT_METADATA_KEY]: JSON.stringify(ECHO_TOOL) },
       },
       {
         name: "/kled.test.v1.EchoService/Count",

@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Client } from "../client/client.js";
+import { TOOL_ENDPOINT_METADATA_KEY } from "../definition/tool.js";
 import { messageOf } from "../errors/message-of.js";
 import type { Logger } from "../logging/logger.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
@@ -7,7 +8,7 @@ import { DescriptorCache } from "./descriptor-cache.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
 import { exposeNames, type Exposed, type Namespacing } from "./namespacing.js";
-import { PROTO_TOOL_METADATA_KEY, protoToolsOf, type ProtoTool } from "./proto-tool.js";
+import { protoToolsOf, type ProtoTool } from "./proto-tool.js";
 
 /**
  * Milliseconds one backend may take to list everything it offers before the
@@ -283,7 +284,7 @@ function toolEntry(entry: Exposed<ToolOffer>): ToolEntry {
 }
 
 function offersTools(record: ServiceRecord): boolean {
-  return record.endpoints.some((endpoint) => endpoint.metadata[PROTO_TOOL_METADATA_KEY] !== undefined);
+  return record.endpoints.some((endpoint) => endpoint.metadata[TOOL_ENDPOINT_METADATA_KEY] !== undefined);
 }
 
 function servesMcp(record: ServiceRecord): boolean {

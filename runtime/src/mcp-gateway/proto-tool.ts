@@ -1,13 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { TOOL_ENDPOINT_METADATA_KEY } from "../definition/tool.js";
 import type { ServiceRecord } from "../registry/registry.js";
-
-/**
- * The endpoint metadata key under which a service's registry record carries
- * `JSON.stringify` of an MCP Tool: protoc-gen-kled writes the tool of a
- * method marked `(kled.options.v1.tool)`, and the service puts it in its
- * record, so the gateway learns a new service's tools from the registry alone.
- */
-export const PROTO_TOOL_METADATA_KEY = "mcp.tool";
 
 /** A proto method the registry says is an MCP tool. */
 export interface ProtoTool {
@@ -32,11 +25,11 @@ export function protoToolsOf(records: readonly ServiceRecord[], onInvalid: (prob
   for (const record of records) {
     if (record.nodes.length === 0) continue;
     for (const endpoint of record.endpoints) {
-      const text = endpoint.metadata[PROTO_TOOL_METADATA_KEY];
+      const text = endpoint.metadata[TOOL_ENDPOINT_METADATA_KEY];
       if (text === undefined) continue;
       const tool = parseTool(text);
       if (tool === undefined) {
-        onInvalid(`service "${record.name}" ${record.version}: endpoint ${endpoint.name} has an "${PROTO_TOOL_METADATA_KEY}" that is not a Tool object with a name: ${text.slice(0, 80)}`);
+        onInvalid(`service "${record.name}" ${record.version}: endpoint ${endpoint.name} has an "${TOOL_ENDPOINT_METADATA_KEY}" that is not a Tool object with a name: ${text.slice(0, 80)}`);
         continue;
       }
       const name = tool["name"] as string;

@@ -17,7 +17,6 @@ export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/legacy-sessions.js";
 export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
 export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
-export { PROTO_TOOL_METADATA_KEY } from "../mcp-gateway/proto-tool.js";
 export type { McpGatewayAuthOptions } from "../mcp-gateway/auth/gateway-auth-options.js";
 export { PROTECTED_RESOURCE_PATH } from "../mcp-gateway/auth/protected-resource.js";
 export type { McpGatewayRateLimit } from "../mcp-gateway/rate-limit.js";
