@@ -1,4 +1,13 @@
-import { MemoryRegistry, type Service } from "@kled/runtime";
+import {
+  KledClient,
+  MemoryRegistry,
+  silentLogger,
+  type AnyMessageInit,
+  type CallOptions,
+  type Client,
+  type MethodCall,
+  type Service,
+} from "@kled/runtime";
 import type { McpGateway } from "@kled/runtime/mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHO_TOOL, startProtoToolBackend, type ProtoToolBackend } from "./proto-support.js";
@@ -97,5 +106,44 @@ describe("proto tools live", () => {
     const client = await connect("sdk-1.x", gateway.url);
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("echo");
     await client.close();
+  });
+});
+
+describe("descriptors by reflection", () => {
+  it("are read once per service version: again only when a new version takes over", async () => {
+    const local = new MemoryRegistry();
+    const client = new KledClient({ registry: local, logger: silentLogger });
+    let reflections = 0;
+    const counting: Client = {
+      unary: (call, request, options) => client.unary(call, request, options),
+      serverStream: (call, request, options) => client.serverStream(call, request, options),
+      clientStream: (call, requests, options) => client.clientStream(call, requests, options),
+      bidiStream: (call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options?: CallOptions) => {
+        if (call.method.path.includes("ServerReflection")) reflections++;
+        return client.bidiStream(call, requests, options);
+      },
+      close: () => client.close(),
+    };
+    const v1 = await startProtoToolBackend(local, "echo", "1.0.0");
+    const own = await startGateway(local, { client: counting });
+    let v2: ProtoToolBackend | undefined;
+    try {
+      const mcp = await connect("client-2.x", own.url);
+      for (const text of ["a", "b", "c"]) expect((await mcp.callTool({ name: "echo", arguments: { text } }))["isError"]).toBeFalsy();
+      expect(reflections).toBe(1);
+      v2 = await startProtoToolBackend(local, "echo", "2.0.0");
+      await v1.stop();
+      await own.refresh();
+      for (const text of ["d", "e"]) expect((await mcp.callTool({ name: "echo", arguments: { text } }))["isError"]).toBeFalsy();
+      expect(v2.handler.calls.map((call) => call.label)).toEqual(["d", "e"]);
+      expect(reflections).toBe(2);
+      await mcp.close();
+    } finally {
+      await own.stop();
+      await v2?.stop();
+      await v1.stop().catch(() => undefined);
+      await client.close();
+      await local.close();
+    }
   });
 });
