@@ -178,7 +178,7 @@ function method(s: Settings, seconds: number): string {
     "  ('vs ...': Connect-ES 2 with createGrpcTransport + connectNodeAdapter on node:http2, and",
     "  nice-grpc 2 on a definition built from the protobuf-es descriptors), same Echo and Count, each",
     "  peer with a server and a load process of its own, measured in paired rounds of its own;",
-    "  Moleculer 0.14 over its NATS transporter (JSON serializer, logger/metrics/tracing off);",
+    "  Moleculer 0.15 over its NATS transporter (JSON serializer, logger/metrics/tracing off);",
     "  buf generate with protoc-gen-es alone (the Kled figure: buf generate with protoc-gen-kled alone),",
     "  both from one prebuilt buf image of the synthetic schema.",
   ].join("\n");
