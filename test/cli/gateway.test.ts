@@ -1,7 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MdnsRegistry, type Service } from "@kled/runtime";
+import { issueToken, type TokenSigner } from "@kled/runtime/jwt";
+import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startProtoToolBackend, type ProtoToolBackend } from "../mcp-gateway/proto-support.js";
 import { CLIENT_LINES, connect, startMcpBackend } from "../mcp-gateway/support.js";
@@ -11,7 +15,7 @@ import { createKled, type RunningKled } from "./support/run-kled.js";
 
 /** mDNS of this test only, shared by the backends started here and the `kled gateway` process. */
 const serviceType = uniqueServiceType();
-const { startKled } = createKled({ KLED_MDNS_SERVICE_TYPE: serviceType });
+const { kled, startKled } = createKled({ KLED_MDNS_SERVICE_TYPE: serviceType });
 
 /** Milliseconds the gateway may take to start and see both backends over mDNS: generous, for a loaded 2-core machine. */
 const DISCOVERY_TIMEOUT_MS = 30_000;
@@ -77,3 +81,67 @@ describe("kled gateway", () => {
     expect(code).toBe(0);
   }, 20_000);
 });
+
+describe("kled gateway with OAuth and a Casbin policy", () => {
+  const ISSUER = "https://id.example.test";
+  const RESOURCE = "https://gateway.example.test/mcp";
+  let jwks: Server;
+  let secured: RunningKled;
+  let securedUrl = "";
+  let signer: TokenSigner;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    signer = { key: privateKey, alg: "ES256", kid: "test-key" };
+    const keys = { keys: [{ ...(await exportJWK(publicKey)), kid: "test-key", alg: "ES256", use: "sig" }] };
+    jwks = createServer((_request, response) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(keys)));
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    // viewer may use the proto tool only.
+    const policy = join(dir, "policy.csv");
+    await writeFile(policy, "p, viewer, *, kled.test.v1.EchoService, Echo\n");
+    secured = startKled(dir, "gateway", "--listen", "127.0.0.1:0", "--jwks-url", jwksUrl, "--issuer", ISSUER, "--resource", RESOURCE, "--policy", policy);
+    await waitUntil("the secured kled gateway to print its URL", () => /MCP gateway on (\S+)/.test(secured.output().stdout), DISCOVERY_TIMEOUT_MS);
+    securedUrl = /MCP gateway on (\S+)/.exec(secured.output().stdout)?.[1] ?? "";
+  }, DISCOVERY_TIMEOUT_MS + 10_000);
+
+  afterAll(async () => {
+    if (secured !== undefined && secured.child.exitCode === null) secured.child.kill("SIGTERM");
+    await secured?.done;
+    await new Promise((resolve) => jwks?.close(resolve));
+  });
+
+  test("answers a request without a token 401 naming its protected resource metadata", async () => {
+    expect(secured.output().stdout).toContain(`OAuth resource ${RESOURCE}`);
+    const response = await fetch(securedUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer resource_metadata="https://gateway.example.test/.well-known/oauth-protected-resource/mcp"');
+  });
+
+  test("lists to a caller with a token from the JWKS's key only the tools its role grants", async () => {
+    const token = await issueToken({ subject: "vera", issuer: ISSUER, audience: RESOURCE, roles: ["viewer"] }, signer);
+    let names: string[] = [];
+    await waitUntil(
+      "the secured gateway to list the proto tool",
+      async () => {
+        const client = await connect("sdk-1.x", securedUrl, { headers: { authorization: `Bearer ${token}` } });
+        names = (await client.listTools()).tools.map((tool) => tool.name);
+        await client.close();
+        return names.includes("echo");
+      },
+      DISCOVERY_TIMEOUT_MS,
+      250,
+    );
+    expect(names).toEqual(["echo"]);
+  }, DISCOVERY_TIMEOUT_MS + 10_000);
+});
+
+test("kled gateway refuses half of the token flags with exit code 2, naming the ones that go together", async () => {
+  const result = await kled(dir, "gateway", "--listen", "127.0.0.1:0", "--issuer", "https://id.example.test");
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain("--jwks-url, --issuer and --resource go together");
+}, 20_000);
