@@ -6,7 +6,7 @@ import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
-} from "../gen/grpc/health/v1/health_pb.js";
+} from "@kled/runtime/gen/grpc/health/v1/health_pb.js";
 import { invoke } from "../call/invoke.js";
 import { CliError } from "../cli-error.js";
 import { createCliClient, findService, globalOptions, withRegistry } from "../cli-options.js";
