@@ -1,14 +1,5 @@
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
-import {
-  type CallOptions,
-  type Client,
-  defineService,
-  type Idempotency,
-  type MethodCall,
-  type MethodDefinition,
-  type MethodInfo,
-} from "@kled/runtime";
+import { type CallOptions, type Client, type MethodCall, type MethodDefinition, serviceDefinitionOf } from "@kled/runtime";
 
 /**
  * Calls `method` of `service` (descriptors known only at run time) on the
@@ -24,7 +15,7 @@ export async function* invoke(
   requests: readonly Message[],
   options: CallOptions,
 ): AsyncGenerator<Message> {
-  const definition = defineService(service, methodInfo(service));
+  const definition = serviceDefinitionOf(service);
   const call: MethodCall = {
     service: definition,
     method: definition.methods[method.localName] as MethodDefinition,
@@ -44,22 +35,6 @@ export async function* invoke(
     case "bidi_streaming":
       yield* client.bidiStream(call, each(requests), options);
       return;
-  }
-}
-
-/** The per-method facts protoc-gen-kled would generate, read from the reflected descriptor. */
-function methodInfo(service: DescService): Record<string, MethodInfo> {
-  return Object.fromEntries(service.methods.map((method) => [method.localName, { idempotency: idempotency(method.idempotency) }]));
-}
-
-function idempotency(level: MethodOptions_IdempotencyLevel): Idempotency {
-  switch (level) {
-    case MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS:
-      return "no-side-effects";
-    case MethodOptions_IdempotencyLevel.IDEMPOTENT:
-      return "idempotent";
-    case MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN:
-      return "unknown";
   }
 }
 

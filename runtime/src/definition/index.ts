@@ -7,6 +7,7 @@ export {
   type MethodKind,
   type ServiceDefinition,
 } from "./service-definition.js";
+export { serviceDefinitionOf } from "./service-definition-of.js";
 export {
   TOOL_ENDPOINT_METADATA_KEY,
   type JsonSchemaObject,

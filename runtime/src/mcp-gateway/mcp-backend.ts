@@ -20,7 +20,7 @@ import {
   type ResourceTemplate,
   type Tool,
 } from "../gen/kled/mcp/v1/mcp_pb.js";
-import { serviceDefinitionOf } from "./service-definition-of.js";
+import { serviceDefinitionOf } from "../definition/service-definition-of.js";
 
 /** kled.mcp.v1.McpService, with the retry facts of its proto (lists and reads are NO_SIDE_EFFECTS). */
 export const MCP_SERVICE = serviceDefinitionOf(McpService);

@@ -7,7 +7,7 @@ import { messageOf } from "../errors/message-of.js";
 import type { CallToolResult } from "../peers/mcp-server.js";
 import type { DescriptorCache } from "./descriptor-cache.js";
 import type { ProtoTool } from "./proto-tool.js";
-import { serviceDefinitionOf } from "./service-definition-of.js";
+import { serviceDefinitionOf } from "../definition/service-definition-of.js";
 
 /**
  * Calls a proto method as an MCP tool: the arguments are the request's

@@ -1,13 +1,12 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { defineService, type Idempotency, type ServiceDefinition } from "../definition/service-definition.js";
+import { defineService, type Idempotency, type ServiceDefinition } from "./service-definition.js";
 
 /**
  * A service definition from the descriptor alone, with each method's
  * `idempotency_level` read from its options: what protoc-gen-kled writes
- * into generated code, for services the gateway knows only by descriptor
- * (kled.mcp.v1, whose generated client lives with the examples, and proto
- * tools reflected from a backend).
+ * into generated code, for services known only by descriptor (the MCP
+ * gateway's backends and proto tools, the CLI's reflected methods).
  */
 export function serviceDefinitionOf(desc: DescService): ServiceDefinition {
   return defineService(
