@@ -15,7 +15,7 @@ import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled
 import { EchoHandler } from "../runtime/support/echo-handler.js";
 import { outboxTopic } from "../data/support/outbox-topics.js";
 import { openTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { freePort } from "./support/free-port.js";
+import { freePort } from "../support/free-port.js";
 import { histogramCounts, parseScrape } from "./support/prometheus.js";
 import { parentOf, spanNamed, until } from "./support/spans.js";
 

@@ -14,6 +14,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from "node:fs"
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts } from "./free-port.js";
 import { REQUIRE_SERVICES_ENV, type ServiceAvailability } from "./services.js";
 
 /** How long a member (or a cluster) may take to answer /health after start, in milliseconds: generous for a loaded 2-core machine. */
@@ -200,21 +201,6 @@ class Member implements EtcdMember {
       return "(no log)";
     }
   }
-}
-
-/** `count` distinct ports free on 127.0.0.1 right now. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1");
-      await once(server, "listening");
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 /**

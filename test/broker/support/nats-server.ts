@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../support/free-port.js";
+import { spawnOwnServer } from "../../support/own-server.js";
 import { pingNats, withTimeout } from "../../support/services.js";
 
 /** Debian's nats-server. */
@@ -68,37 +69,15 @@ export class OwnNatsServer {
   }
 
   async #spawn(): Promise<void> {
-    const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir], {
+    await spawnOwnServer({
+      name: "nats-server",
+      port: this.port,
+      command: NATS_SERVER,
+      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir],
       stdio: ["ignore", "ignore", "ignore"],
+      ping: () => pingNats(this.url, 1_000),
+      timeoutMs: SERVER_TIMEOUT_MS,
+      onSpawn: (child) => (this.#process = child),
     });
-    this.#process = child;
-    // Never outlive the test process, even when a hook times out before close().
-    const kill = () => child.kill("SIGKILL");
-    process.once("exit", kill);
-    child.once("exit", () => process.off("exit", kill));
-    const started = performance.now();
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`nats-server on port ${this.port} exited with code ${child.exitCode}`);
-      try {
-        await pingNats(this.url, 1_000);
-        return;
-      } catch (error) {
-        if (performance.now() - started > SERVER_TIMEOUT_MS) {
-          child.kill("SIGKILL");
-          throw new Error(`nats-server on port ${this.port} did not answer within ${SERVER_TIMEOUT_MS} ms`, { cause: error });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
 }

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../support/free-port.js";
+import { spawnOwnServer } from "../../support/own-server.js";
 import { pingRedis, withTimeout } from "../../support/services.js";
 
 /** How long a redis-server gets to start answering, or to exit after SHUTDOWN. */
@@ -65,9 +66,11 @@ export class OwnRedisServer {
   }
 
   async #spawn(): Promise<void> {
-    const child = spawn(
-      "redis-server",
-      [
+    await spawnOwnServer({
+      name: "redis-server",
+      port: this.port,
+      command: "redis-server",
+      args: [
         "--port", String(this.port),
         "--bind", "127.0.0.1",
         "--dir", this.dir,
@@ -77,37 +80,11 @@ export class OwnRedisServer {
         "--daemonize", "no",
         "--loglevel", "warning",
       ],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
-    this.#process = child;
-    // Never outlive the test process, even when a hook times out before close().
-    const kill = () => child.kill("SIGKILL");
-    process.once("exit", kill);
-    child.once("exit", () => process.off("exit", kill));
-    const started = performance.now();
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with code ${child.exitCode}`);
-      try {
-        await pingRedis(this.url, 500);
-        return;
-      } catch (error) {
-        if (performance.now() - started > SERVER_TIMEOUT_MS) {
-          child.kill("SIGKILL");
-          throw new Error(`redis-server on port ${this.port} did not answer within ${SERVER_TIMEOUT_MS} ms`, { cause: error });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+      stdio: ["ignore", "ignore", "inherit"],
+      ping: () => pingRedis(this.url, 500),
+      timeoutMs: SERVER_TIMEOUT_MS,
+      onSpawn: (child) => (this.#process = child),
+    });
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
 }
 
