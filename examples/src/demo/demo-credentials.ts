@@ -12,13 +12,15 @@ export interface DemoCredentials {
   readonly operatorToken: string;
   /** A valid token without any role, to show that authorization refuses it. */
   readonly roleless: string;
+  /** The MCP gateway's token (subject kled.gateway, the tool-user role), which it sends with every backend call. */
+  readonly gatewayToken: string;
 }
 
 /**
  * Generates an Ed25519 key pair, gives the MCP services the public key (as a
  * JWK) and signs the tokens: the agent's (subject kled.agent, which the
- * mcp-tools policy grants tool-user), the demo's own (the tool-user role in
- * the token), and one without a role. The private key never leaves this process.
+ * mcp-tools policy grants tool-user), the demo's own and the MCP gateway's (the
+ * tool-user role in the token), and one without a role. The private key never leaves this process.
  */
 export async function demoCredentials(): Promise<DemoCredentials> {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -33,5 +35,6 @@ export async function demoCredentials(): Promise<DemoCredentials> {
     agentEnv: { [AUTH_ENV.serviceToken]: await issueToken({ ...claims, subject: "kled.agent" }, signer) },
     operatorToken: await issueToken({ ...claims, subject: "kled.demo", roles: ["tool-user"] }, signer),
     roleless: await issueToken({ ...claims, subject: "kled.stranger" }, signer),
+    gatewayToken: await issueToken({ ...claims, subject: "kled.gateway", roles: ["tool-user"] }, signer),
   };
 }

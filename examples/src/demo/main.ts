@@ -8,13 +8,16 @@
  * through the transactional outbox. The demo submits a task that needs
  * several tool calls, streams its events, shows how the calls spread over
  * the two MCP instances, checks that MCP refuses callers without a token or
- * without the role, and stops everything. Every process exports its spans
+ * without the role, then starts the MCP gateway over the same registry and
+ * drives it with the official MCP client (the tools of the MCP instances and
+ * of the inventory's proto methods, a call of each, a streamed call's
+ * progress), and stops everything. Every process exports its spans
  * (OTLP/HTTP) to a small collector inside the demo, which prints the task's
  * trace as a tree once the services have stopped and flushed. With
  * KLED_BROKER=redis (or redis://host:port) the task events go through Redis
  * and the audit consumer runs too, its spans in the same trace; with the
  * default memory broker the events stay inside the agent process. It exits
- * 1 unless every step worked, both instances served tool calls, the trace
+ * 1 unless every step worked (the gateway's included), both instances served tool calls, the trace
  * reached the collector, and every service stopped cleanly.
  */
 import { randomBytes } from "node:crypto";
@@ -27,9 +30,10 @@ import { bearerToken } from "@kled/runtime/auth";
 import { createAgentServiceClient } from "../gen/kled/agent/v1/agent_kled.js";
 import { Role, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
 import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
-import { AGENT_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
+import { AGENT_SERVICE_NAME, INVENTORY_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { ServiceProcess } from "./child-process.js";
 import { demoCredentials } from "./demo-credentials.js";
+import { gatewayTour } from "./gateway-tour.js";
 import { OtlpReceiver } from "./otlp-receiver.js";
 import { eventLine, paint, say } from "./output.js";
 import { traceTree } from "./trace-tree.js";
@@ -84,17 +88,20 @@ const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 say(
-  `starting 2 MCP tool services and the agent (${registrySpec === "mdns" ? `mDNS service type ${serviceType}` : `registry ${registrySpec}`})`,
+  `starting 2 MCP tool services, the agent and the inventory (${registrySpec === "mdns" ? `mDNS service type ${serviceType}` : `registry ${registrySpec}`})`,
 );
 say("MCP requires a JWT (Ed25519 key generated for this run) and the tool-user role of the mcp-tools policy");
 const children = [
   new ServiceProcess("mcp-1", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("mcp-2", script("../mcp/main.ts"), { ...env, ...credentials.mcpEnv }),
   new ServiceProcess("agent", script("../agent/main.ts"), agentEnv),
+  new ServiceProcess("inventory", script("../inventory/main.ts"), env),
   ...(brokerSpec === "memory" ? [] : [new ServiceProcess("audit", script("../audit/main.ts"), { ...env, KLED_BROKER: brokerSpec })]),
 ];
 const registry = registryFromEnv(env);
 const client = new KledClient({ registry, middleware: [bearerToken(credentials.operatorToken)] });
+/** The MCP gateway's client to its backends: the gateway calls them as kled.gateway, with a token of its own. */
+const gatewayClient = new KledClient({ registry, middleware: [bearerToken(credentials.gatewayToken)] });
 
 const failures: string[] = [];
 const interrupted = new AbortController();
@@ -120,6 +127,7 @@ async function run(signal: AbortSignal): Promise<void> {
     [
       { name: MCP_SERVICE_NAME, nodes: 2 },
       { name: AGENT_SERVICE_NAME, nodes: 1 },
+      { name: INVENTORY_SERVICE_NAME, nodes: 1 },
     ],
     children,
     DISCOVERY_TIMEOUT_MS,
@@ -152,6 +160,7 @@ async function run(signal: AbortSignal): Promise<void> {
   }
   await reportStats(mcpNodes, signal);
   await checkRefusals(mcpNodes[0], signal);
+  await gatewayTour({ registry, client: gatewayClient, mcpInstances: mcpNodes.length, signal });
 }
 
 /** Shows that an MCP instance refuses a call without a token, and one whose token lacks the role. */
@@ -217,6 +226,7 @@ function printTrace(): string[] {
 async function shutdown(): Promise<string[]> {
   say("stopping the services");
   await client.close();
+  await gatewayClient.close();
   const exits = await Promise.all(children.map(async (child) => ({ child, exit: await child.stop(STOP_TIMEOUT_MS) })));
   await registry.close();
   rmSync(dataDir, { recursive: true, force: true });

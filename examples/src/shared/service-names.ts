@@ -5,3 +5,6 @@ export const MCP_SERVICE_NAME = "kled.mcp.tools";
 
 /** The example agent. */
 export const AGENT_SERVICE_NAME = "kled.agent";
+
+/** The example inventory: an ordinary proto service whose unary methods are MCP tools. */
+export const INVENTORY_SERVICE_NAME = "kled.inventory";
