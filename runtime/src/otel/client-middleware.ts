@@ -2,9 +2,7 @@ import { observe } from "../call-logging/middleware.js";
 import type { ClientMiddleware } from "../client/middleware.js";
 import { context, propagation, SpanKind, trace, type Attributes } from "../peers/opentelemetry.js";
 import {
-  ATTR_ERROR_TYPE,
   ATTR_RPC_METHOD,
-  ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_RPC_SYSTEM_NAME,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -12,9 +10,10 @@ import {
   RPC_SYSTEM_GRPC,
   rpcMethodOf,
 } from "./attributes.js";
+import { AttributeCache } from "./attribute-cache.js";
 import { metadataSetter } from "./carriers.js";
 import { rejectThrows } from "./reject-throws.js";
-import { endCallSpan, outcomeOf } from "./status.js";
+import { endCallSpan, outcomeOf, withStatus } from "./status.js";
 import type { Telemetry } from "./telemetry.js";
 
 /**
@@ -27,18 +26,18 @@ import type { Telemetry } from "./telemetry.js";
  * ask for.
  */
 export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
+  // Span attributes by method and target, metric attributes by method, target and status.
+  const spanAttributes = new AttributeCache();
+  const metricAttributes = new AttributeCache();
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
       if (!telemetry.enabled) return next(request);
-      const method = rpcMethodOf(request.method.path);
-      const target = hostPortOf(request.address);
-      const attributes: Attributes = {
-        [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC,
-        [ATTR_RPC_METHOD]: method,
-        [ATTR_SERVER_ADDRESS]: target.host ?? request.serviceName,
-      };
-      if (target.port !== undefined) attributes[ATTR_SERVER_PORT] = target.port;
+      const path = request.method.path;
+      // The address when the call names one, else the service: what server.address is built from.
+      const targetKey = `${path}\n${request.address ?? ""}\n${request.serviceName}`;
+      const attributes = spanAttributes.get(targetKey) ?? spanAttributes.set(targetKey, targetAttributes(path, request.address, request.serviceName));
+      const method = attributes[ATTR_RPC_METHOD] as string;
       const parent = context.active();
       const span = telemetry.tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
       const spanContext = trace.setSpan(parent, span);
@@ -51,12 +50,24 @@ export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "client");
         clientActive.leave(method);
-        attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = outcome.statusName;
-        if (outcome.error !== undefined) attributes[ATTR_ERROR_TYPE] = outcome.statusName;
-        clientDuration.record((performance.now() - started) / 1000, attributes);
+        const key = `${targetKey}\n${outcome.statusName}`;
+        const recorded =
+          metricAttributes.get(key) ?? metricAttributes.set(key, withStatus({ ...attributes }, outcome.statusName, outcome.error !== undefined));
+        clientDuration.record((performance.now() - started) / 1000, recorded);
       };
       return context.with(spanContext, () => observe(safeNext, request, done));
     };
   };
 }
 
+/** System, method and the called server: the dialled host and port, else the service name. */
+function targetAttributes(path: string, address: string | undefined, serviceName: string): Attributes {
+  const target = hostPortOf(address);
+  const attributes: Attributes = {
+    [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC,
+    [ATTR_RPC_METHOD]: rpcMethodOf(path),
+    [ATTR_SERVER_ADDRESS]: target.host ?? serviceName,
+  };
+  if (target.port !== undefined) attributes[ATTR_SERVER_PORT] = target.port;
+  return attributes;
+}

@@ -38,7 +38,8 @@ export interface OtelHandle {
  * way by the `OTEL_*` environment variables (exporters, endpoints,
  * sampler, propagators, resource), with the service name from Kled and an
  * optional Prometheus endpoint. Registers the global tracer and meter
- * providers, W3C propagation and the async-hooks context manager: the
+ * providers, W3C propagation and the AsyncLocalStorage context manager
+ * (sdk-node's default; the async-hooks one would slow every promise): the
  * instrumentation of `otel()` and `instrumentBroker()` records to them.
  * With `OTEL_SDK_DISABLED=true` nothing is registered.
  *

@@ -4,9 +4,7 @@ import type { ServerMiddleware } from "../server/middleware.js";
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_CLIENT_PORT,
-  ATTR_ERROR_TYPE,
   ATTR_RPC_METHOD,
-  ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_RPC_SYSTEM_NAME,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -14,9 +12,10 @@ import {
   RPC_SYSTEM_GRPC,
   rpcMethodOf,
 } from "./attributes.js";
+import { AttributeCache } from "./attribute-cache.js";
 import { metadataGetter } from "./carriers.js";
 import { rejectThrows } from "./reject-throws.js";
-import { endCallSpan, outcomeOf } from "./status.js";
+import { endCallSpan, outcomeOf, withStatus } from "./status.js";
 import type { Telemetry } from "./telemetry.js";
 
 /** Where the server listens, once known: `server.address` and `server.port` of its spans. */
@@ -31,27 +30,29 @@ export type ServerAddress = () => string | undefined;
 export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = () => undefined): ServerMiddleware {
   let listening: { host: string | undefined; port: number | undefined } | undefined;
   let lastPeer: string | undefined;
-  let peer: { host: string | undefined; port: number | undefined } = NO_ADDRESS;
+  // Span attributes by method for the last peer, metric attributes by method and status.
+  let peerSpanAttributes = new AttributeCache();
+  const metricAttributes = new AttributeCache();
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
       if (!telemetry.enabled) return next(request);
       const { context: call } = request;
-      const method = rpcMethodOf(request.method.path);
+      const path = request.method.path;
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
-      // The address is known from the service's start on and does not change.
-      const server = (listening ??= address() === undefined ? undefined : hostPortOf(address())) ?? NO_ADDRESS;
-      // Calls of one connection share the peer: parse it once per change, not per call.
+      // The address is known from the service's start on and does not change;
+      // until then nothing is cached, so that no set lacks it for good.
+      listening ??= address() === undefined ? undefined : hostPortOf(address());
+      const server = listening ?? NO_ADDRESS;
+      // Calls of one connection share the peer: its sets are built once per change, not per call.
       if (call.peer !== lastPeer) {
         lastPeer = call.peer;
-        peer = hostPortOf(call.peer);
+        peerSpanAttributes = new AttributeCache();
       }
-      const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: method };
-      if (server.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = server.host;
-      if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
-      const spanAttributes: Attributes = { ...attributes };
-      if (peer.host !== undefined) spanAttributes[ATTR_CLIENT_ADDRESS] = peer.host;
-      if (peer.port !== undefined) spanAttributes[ATTR_CLIENT_PORT] = peer.port;
+      const spanAttributes =
+        (listening === undefined ? undefined : peerSpanAttributes.get(path)) ??
+        peerSpanAttributes.set(path, { ...baseAttributes(path, server), ...peerAttributes(call.peer) });
+      const method = spanAttributes[ATTR_RPC_METHOD] as string;
       const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
       const { serverDuration } = telemetry.instruments;
       const { serverActive } = telemetry;
@@ -61,13 +62,32 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "server");
         serverActive.leave(method);
-        attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = outcome.statusName;
-        if (outcome.error !== undefined) attributes[ATTR_ERROR_TYPE] = outcome.statusName;
+        const key = `${path}\n${outcome.statusName}`;
+        const attributes =
+          (listening === undefined ? undefined : metricAttributes.get(key)) ??
+          metricAttributes.set(key, withStatus(baseAttributes(path, server), outcome.statusName, outcome.error !== undefined));
         serverDuration.record((performance.now() - started) / 1000, attributes);
       };
       return context.with(trace.setSpan(parent, span), () => observe(safeNext, request, done));
     };
   };
+}
+
+/** The attributes of both the span and the metrics: system, method, the server's address. */
+function baseAttributes(path: string, server: { host: string | undefined; port: number | undefined }): Attributes {
+  const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: rpcMethodOf(path) };
+  if (server.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = server.host;
+  if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
+  return attributes;
+}
+
+/** `client.address` and `client.port` of a span: the caller (metrics leave them out, one series per connection would be too many). */
+function peerAttributes(peer: string): Attributes {
+  const { host, port } = hostPortOf(peer);
+  const attributes: Attributes = {};
+  if (host !== undefined) attributes[ATTR_CLIENT_ADDRESS] = host;
+  if (port !== undefined) attributes[ATTR_CLIENT_PORT] = port;
+  return attributes;
 }
 
 const NO_ADDRESS = { host: undefined, port: undefined };

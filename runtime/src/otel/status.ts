@@ -1,6 +1,6 @@
 import { Code, codeName } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import { SpanStatusCode, type Span } from "../peers/opentelemetry.js";
+import { SpanStatusCode, type Attributes, type Span } from "../peers/opentelemetry.js";
 import { ATTR_ERROR_TYPE, ATTR_RPC_RESPONSE_STATUS_CODE } from "./attributes.js";
 
 /**
@@ -44,4 +44,11 @@ export function endCallSpan(span: Span, outcome: CallOutcome, side: "server" | "
     }
   }
   span.end();
+}
+
+/** `attributes` with the call's status, and its `error.type` when it failed. */
+export function withStatus(attributes: Attributes, statusName: string, failed: boolean): Attributes {
+  attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusName;
+  if (failed) attributes[ATTR_ERROR_TYPE] = statusName;
+  return attributes;
 }
