@@ -1,6 +1,7 @@
 /**
- * Waiting, shared by the brokers: backoff between retries, pauses that a
- * closing subscription cuts short, and bounded waits during a drain.
+ * Waiting, shared by the brokers: backoff between retries and bounded waits
+ * during a drain. Pauses that a closing subscription cuts short are
+ * timing/pause.ts, shared with the registries.
  */
 
 /**
@@ -11,20 +12,6 @@
 export function backoffMs(attempt: number, firstMs: number, maxMs: number): number {
   const base = Math.min(maxMs, firstMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 20));
   return Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Waits for `promise` (its outcome ignored), but at most `ms`. */

@@ -10,7 +10,8 @@ import { HandlerSlots } from "../handler-slots.js";
 import type { Topic } from "../topic.js";
 import { deadLetterHeaders, envelopeOf } from "./message-headers.js";
 import type { ResolvedNatsBrokerOptions } from "./options.js";
-import { backoffMs, pause, waitAtMost } from "../pacing.js";
+import { pause } from "../../timing/pause.js";
+import { backoffMs, waitAtMost } from "../pacing.js";
 import { ensureConsumer, type ConsumerSettings, type ConsumerStart } from "./streams.js";
 
 /** Errors remembered for messages waiting for a redelivery, so that their dead letter can say why. */

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { messageOf } from "../../errors/message-of.js";
-import { pause } from "../pacing.js";
+import { pause } from "../../timing/pause.js";
 import { redisRetryMs } from "./backoff.js";
 import { entriesOf, entriesOfRead, type StreamEntry } from "./stream-entry.js";
 import { StreamSubscription } from "./stream-subscription.js";

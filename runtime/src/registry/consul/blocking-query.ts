@@ -1,3 +1,4 @@
+import { pauseBeforeRetry } from "../retry-pause.js";
 import type { IndexedResult } from "./agent-api.js";
 
 /** Timing of {@link runBlockingQuery}, in milliseconds. */
@@ -34,20 +35,7 @@ export async function runBlockingQuery<T>(
       onResult(result.body);
     } catch {
       if (signal.aborted) return;
-      const backoff = Math.min(timing.retryMaxMs, timing.retryMs * 2 ** failures++);
-      await sleep(backoff / 2 + (Math.random() * backoff) / 2, signal);
+      await pauseBeforeRetry(failures++, timing.retryMs, timing.retryMaxMs, signal);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

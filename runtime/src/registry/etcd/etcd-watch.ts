@@ -1,6 +1,7 @@
 import type { Etcd3, IDuplexStream, IWatchRequest, IWatchResponse } from "../../peers/etcd3.js";
 import { QueueWatcher } from "../queue-watcher.js";
 import { cloneRecord, sameRecord } from "../record.js";
+import { pauseBeforeRetry } from "../retry-pause.js";
 import type { ServiceRecord } from "../registry.js";
 import { decodeRecord, prefixEnd } from "./keys.js";
 import { readRange } from "./read-range.js";
@@ -83,8 +84,7 @@ async function follow(context: EtcdWatchContext, prefix: string, watcher: QueueW
     if (ending === "compacted") state.revision = undefined;
     // The first restart in a row is immediate: another member is likely up.
     if (state.failures > 0) {
-      const backoff = Math.min(context.retryMaxMs, context.retryMs * 2 ** (state.failures - 1));
-      await sleep(backoff / 2 + (Math.random() * backoff) / 2, signal);
+      await pauseBeforeRetry(state.failures - 1, context.retryMs, context.retryMaxMs, signal);
     }
     state.failures++;
   }
@@ -150,17 +150,5 @@ async function watchFrom(
     stream.write({
       create_request: { key, range_end: prefixEnd(key), start_revision: (state.revision ?? 0) + 1, progress_notify: true },
     });
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
   });
 }
