@@ -8,10 +8,11 @@
 import { authzSuite } from "./authz/suite.js";
 import { brokerSuite } from "./broker/suite.js";
 import { codegenSuite } from "./codegen/suite.js";
+import { gatewaySuite } from "./gateway/suite.js";
 import { importSuite } from "./import/suite.js";
 import { peerSuite } from "./moleculer/suite.js";
 import { otelSuite } from "./otel/suite.js";
 import { streamSuite, unarySuite } from "./rpc/suites.js";
 import type { Suite } from "./support/suite.js";
 
-export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite, authzSuite, otelSuite, importSuite];
+export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite, authzSuite, otelSuite, importSuite, gatewaySuite];

@@ -1,0 +1,32 @@
+/**
+ * The gateway suite's load process: one official client
+ * (`@modelcontextprotocol/client` 2.x, revision negotiated "auto") per
+ * target, each calling the `add` tool; a call that answers a tool error
+ * fails the run. Usage (by suite.ts): load.ts, with the servers' URLs in
+ * URL_ENV.
+ */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { Target } from "../support/closed-loop.js";
+import { serveLoad } from "../support/load-program.js";
+import { GATEWAY_TARGETS, TOOL_ARGUMENTS, TOOL_NAME, URL_ENV } from "./workload.js";
+
+const clients = await Promise.all(
+  GATEWAY_TARGETS.map(async (target) => {
+    const url = process.env[URL_ENV[target]];
+    if (url === undefined) throw new Error(`${URL_ENV[target]} is not set; the suite passes the ${target} server's URL in it`);
+    const client = new Client({ name: `bench-load-${target}`, version: "0.1.0" }, { versionNegotiation: { mode: "auto" } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  }),
+);
+const targets: Record<string, Target> = {};
+GATEWAY_TARGETS.forEach((target, i) => {
+  const client = clients[i]!;
+  targets[target] = async () => {
+    const result = await client.callTool({ name: TOOL_NAME, arguments: { ...TOOL_ARGUMENTS } });
+    if (result.isError === true) throw new Error(`${target}: ${TOOL_NAME} answered a tool error: ${JSON.stringify(result.content)}`);
+  };
+});
+serveLoad(targets, async () => {
+  await Promise.all(clients.map((client) => client.close()));
+});
