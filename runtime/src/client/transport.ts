@@ -11,9 +11,9 @@ import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME } from "../codec/codecs.js";
 import { fromGrpcMetadata, toGrpcMetadata } from "../context/grpc-metadata.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import { messageOf } from "../errors/message-of.js";
 import type { ClientRequest, ClientResponse, StreamClientRequest, UnaryClientRequest } from "./middleware.js";
 import { canAbort } from "../transport/abort.js";
+import { decodeResponse, encodeRequest } from "../transport/client-codec.js";
 import { callError } from "../transport/status.js";
 
 type Call = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer> | grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>;
@@ -53,7 +53,7 @@ function unary(connection: grpc.Client, request: UnaryClientRequest): Promise<Cl
       callOptions(request),
       (error, bytes) => {
         if (error !== null || bytes === undefined) reject(callError(error, request));
-        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
+        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, bytes) }));
       },
     );
     // No "ended" signal: nothing feeds or drains a unary call, and making
@@ -74,7 +74,7 @@ function clientStream(connection: grpc.Client, request: StreamClientRequest): Pr
       (error, bytes) => {
         if (requestError !== undefined) reject(KledError.from(requestError));
         else if (error !== null || bytes === undefined) reject(callError(error, request));
-        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decode(request, bytes) }));
+        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, bytes) }));
       },
     );
     const ended = observe(call, request, new AbortController());
@@ -167,7 +167,7 @@ async function* receiveAll(
 ): AsyncGenerator<Message> {
   try {
     // destroyOnReturn false: ending the call is cancel()'s job, in finally.
-    for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decode(request, bytes as Buffer);
+    for await (const bytes of call.iterator({ destroyOnReturn: false })) yield decodeResponse(request, bytes as Buffer);
   } catch (error) {
     const cause = requestError();
     throw cause === undefined ? callError(error, request) : KledError.from(cause);
@@ -185,27 +185,8 @@ function settle<T>(resolve: (value: T) => void, reject: (error: unknown) => void
 }
 
 function encode(request: ClientRequest, message: Message): Buffer {
-  let bytes: Uint8Array;
-  try {
-    bytes = request.codec.encode(request.method.input, message);
-  } catch (error) {
-    throw new KledError(
-      Code.InvalidArgument,
-      `cannot encode the request of ${request.method.path} as ${request.codec.name}: ${messageOf(error)}`,
-      {},
-      { cause: error },
-    );
-  }
+  const bytes = encodeRequest(request, message);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** A response that does not decode is the server's fault, not an invalid argument of ours. */
-function decode(request: ClientRequest, bytes: Buffer): Message {
-  try {
-    return request.codec.decode(request.method.output, bytes);
-  } catch (error) {
-    throw new KledError(Code.Internal, `response of ${request.method.path}: ${messageOf(error)}`, {}, { cause: error });
-  }
 }
 
 function wireMetadata(request: ClientRequest): grpc.Metadata {

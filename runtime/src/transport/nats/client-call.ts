@@ -3,9 +3,9 @@ import { CODEC_METADATA_KEY, DEFAULT_CODEC_NAME } from "../../codec/codecs.js";
 import { Metadata, type ReadonlyMetadata } from "../../context/metadata.js";
 import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
-import { messageOf } from "../../errors/message-of.js";
 import { canAbort } from "../abort.js";
 import type { ClientRequest, ClientResponse, StreamClientRequest } from "../call.js";
+import { decodeResponse, encodeRequest } from "../client-codec.js";
 import { callError } from "../status.js";
 import { Frame, INITIAL_CREDIT, type FrameReader, type FrameWriter } from "./frames.js";
 
@@ -117,7 +117,7 @@ export class ClientCall {
         this.#header(header);
         let message: Message;
         try {
-          message = this.#decode(bytes);
+          message = decodeResponse(this.request, bytes);
         } catch (error) {
           this.#finish(KledError.from(error));
           return;
@@ -195,7 +195,7 @@ export class ClientCall {
             this.#consumedSinceGrant = 0;
             this.channel.send((w) => w.byte(Frame.Credit).varint(this.id).varint(n));
           }
-          yield this.#decode(bytes);
+          yield decodeResponse(this.request, bytes);
           continue;
         }
         if (this.#ended) {
@@ -246,17 +246,7 @@ export class ClientCall {
 
   #encode(message: Message): Uint8Array {
     const { request } = this;
-    let bytes: Uint8Array;
-    try {
-      bytes = request.codec.encode(request.method.input, message);
-    } catch (error) {
-      throw new KledError(
-        Code.InvalidArgument,
-        `cannot encode the request of ${request.method.path} as ${request.codec.name}: ${messageOf(error)}`,
-        {},
-        { cause: error },
-      );
-    }
+    const bytes = encodeRequest(request, message);
     if (bytes.byteLength > this.channel.maxPayload - MESSAGE_OVERHEAD_BYTES) {
       throw new KledError(
         Code.ResourceExhausted,
@@ -264,16 +254,6 @@ export class ClientCall {
       );
     }
     return bytes;
-  }
-
-  /** A response that does not decode is the server's fault, not an invalid argument of ours. */
-  #decode(bytes: Uint8Array): Message {
-    const { request } = this;
-    try {
-      return request.codec.decode(request.method.output, bytes);
-    } catch (error) {
-      throw new KledError(Code.Internal, `response of ${request.method.path}: ${messageOf(error)}`, {}, { cause: error });
-    }
   }
 }
 
