@@ -17,7 +17,7 @@ import { KledError } from "../errors/kled-error.js";
 import { CallContext } from "./call-context.js";
 import { isCallCancelled, peerOf } from "./grpc-call-state.js";
 import { ResponseSender } from "./response-sender.js";
-import { ResponseStream } from "./response-stream.js";
+import { sendResponseMessages } from "./response-stream.js";
 import type { ServerRequest } from "./middleware.js";
 import { cancelReason, serveCall, streamRequest, unaryRequest, type MethodBinding, type Responder } from "./serve-call.js";
 import { grpcStatus } from "./status.js";
@@ -150,17 +150,7 @@ function streamResponder(
         sendHeader(call, context);
         return sender.write(toBuffer(codec.encode(binding.method.output, message)));
       };
-      const stopped = () => context.abortReason !== undefined;
-      if (response.messages instanceof ResponseStream) {
-        await response.messages.pump(send, stopped);
-      } else {
-        for await (const message of response.messages) {
-          if (stopped()) break;
-          await send(message);
-        }
-      }
-      const ended = context.stopReason();
-      if (ended !== undefined) throw ended;
+      await sendResponseMessages(response.messages, send, context);
       sendHeader(call, context);
       call.end(trailerOf(context));
     },

@@ -13,9 +13,36 @@
 import type { Message } from "@bufbuild/protobuf";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
+import type { CallContext } from "./call-context.js";
 
 /** Called once when the stream ends: undefined when it ran out, else why it stopped. */
 export type StreamEnd = (error: unknown) => void;
+
+/**
+ * Sends the messages of a streaming response with `send`, for every server
+ * transport (gRPC, NATS): through {@link ResponseStream.pump} when middleware
+ * left the stream as the handler step made it, else by iterating whatever
+ * iterable replaced it. Stops before the next message once the call is
+ * aborted, and then throws why (deadline, cancellation), so the transport
+ * sends that status instead of OK.
+ */
+export async function sendResponseMessages(
+  messages: AsyncIterable<Message>,
+  send: (message: Message) => Promise<void> | undefined,
+  context: CallContext,
+): Promise<void> {
+  const stopped = () => context.abortReason !== undefined;
+  if (messages instanceof ResponseStream) {
+    await messages.pump(send, stopped);
+  } else {
+    for await (const message of messages) {
+      if (stopped()) break;
+      await send(message);
+    }
+  }
+  const ended = context.stopReason();
+  if (ended !== undefined) throw ended;
+}
 
 export class ResponseStream implements AsyncIterable<Message> {
   /**

@@ -4,7 +4,7 @@ import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
 import type { CallContext } from "../../server/call-context.js";
 import type { ServerResponse } from "../../server/middleware.js";
-import { ResponseStream } from "../../server/response-stream.js";
+import { sendResponseMessages } from "../../server/response-stream.js";
 import type { MethodBinding, Responder } from "../../server/serve-call.js";
 import type { CallStatus } from "../../server/status.js";
 import { Frame, INITIAL_CREDIT, type FrameWriter } from "./frames.js";
@@ -139,17 +139,7 @@ export class ServerCall {
       this.#unackedBytes += bytes.byteLength;
       return this.#mustWait() ? this.#waitForCredit() : undefined;
     };
-    const stopped = () => context.abortReason !== undefined;
-    if (response.messages instanceof ResponseStream) {
-      await response.messages.pump(send, stopped);
-    } else {
-      for await (const message of response.messages) {
-        if (stopped()) break;
-        await send(message);
-      }
-    }
-    const ended = context.stopReason();
-    if (ended !== undefined) throw ended;
+    await sendResponseMessages(response.messages, send, context);
     this.#sendHeader();
     const trailer = context.trailer;
     this.#frame((w) => w.byte(Frame.Status).varint(this.id).varint(Code.Ok).string("").metadata(trailer));
