@@ -27,6 +27,11 @@ GATEWAY_TARGETS.forEach((target, i) => {
     if (result.isError === true) throw new Error(`${target}: ${TOOL_NAME} answered a tool error: ${JSON.stringify(result.content)}`);
   };
 });
+// Both sides must speak the same revision (2026-07-28: one POST per call, no session), or the comparison is not like for like.
+const revisions = clients.map((client) => client.getNegotiatedProtocolVersion());
+if (new Set(revisions).size !== 1) {
+  throw new Error(`the client negotiated ${GATEWAY_TARGETS.map((target, i) => `${revisions[i] ?? "nothing"} with ${target}`).join(" and ")}; the suite compares one revision`);
+}
 serveLoad(targets, async () => {
   await Promise.all(clients.map((client) => client.close()));
 });
