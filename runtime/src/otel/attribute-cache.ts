@@ -1,31 +1,65 @@
 import type { Attributes } from "../peers/opentelemetry.js";
+import { withStatus } from "./status.js";
 
 /**
- * Most attribute sets a middleware keeps: enough for every method × status
- * × address of a large service, small enough that keys built from untrusted
- * values (peer ports, dialled addresses) cannot grow the process without end.
- * Past it, sets are built per call, as they were before the cache.
+ * Most targets (dialled addresses) a client middleware keeps attribute
+ * sets for: enough for every node of a large deployment, small enough that
+ * addresses churning (nodes replaced for days) cannot grow the process
+ * without end. Past it, sets are built per call, as they were before the cache.
  */
-export const ATTRIBUTE_CACHE_ENTRIES = 4096;
+export const ATTRIBUTE_CACHE_TARGETS = 4096;
 
 /**
- * Attribute sets built once per key (method, status, address…) instead of
- * per call: building the objects was a large share of what tracing cost a
- * small call, and the SDK copies span attributes and keeps metric
- * attributes by value, so one frozen object serves every call of its key.
+ * The attribute sets of one method (and target), built once instead of per
+ * call: building the objects was a large share of what tracing cost a
+ * small call. The SDK copies span attributes and keys metric points by the
+ * attributes' values, so one frozen object serves every call.
  */
-export class AttributeCache {
-  readonly #sets = new Map<string, Readonly<Attributes>>();
+export class CallAttributeSets {
+  readonly #base: Readonly<Attributes>;
+  // By status name: at most the 17 gRPC codes.
+  readonly #byStatus = new Map<string, Readonly<Attributes>>();
 
-  /** The set of `key`, or undefined when not built yet. */
-  get(key: string): Readonly<Attributes> | undefined {
-    return this.#sets.get(key);
+  constructor(base: Attributes) {
+    this.#base = Object.freeze(base);
   }
 
-  /** Keeps `attributes` (frozen: shared by every later call of `key`) while there is room; returns them. */
-  set(key: string, attributes: Attributes): Readonly<Attributes> {
-    Object.freeze(attributes);
-    if (this.#sets.size < ATTRIBUTE_CACHE_ENTRIES) this.#sets.set(key, attributes);
-    return attributes;
+  /** The attributes common to the span and the metrics. */
+  get base(): Readonly<Attributes> {
+    return this.#base;
+  }
+
+  /** The metrics' set of a call that ended with `statusName` (with `error.type` when it `failed`). */
+  forStatus(statusName: string, failed: boolean): Readonly<Attributes> {
+    let set = this.#byStatus.get(statusName);
+    if (set === undefined) {
+      set = Object.freeze(withStatus({ ...this.#base }, statusName, failed));
+      this.#byStatus.set(statusName, set);
+    }
+    return set;
+  }
+}
+
+/**
+ * {@link CallAttributeSets} by method path and target, looked up with the
+ * strings the call carries (whose hashes V8 keeps) rather than a key built
+ * per call; at most {@link ATTRIBUTE_CACHE_TARGETS} targets.
+ */
+export class CallAttributeCache {
+  readonly #byPath = new Map<string, Map<string, CallAttributeSets>>();
+  #size = 0;
+
+  /** The sets of `path` and `target`, built by `build` the first time. */
+  get(path: string, target: string, build: (path: string, target: string) => Attributes): CallAttributeSets {
+    let byTarget = this.#byPath.get(path);
+    const found = byTarget?.get(target);
+    if (found !== undefined) return found;
+    const sets = new CallAttributeSets(build(path, target));
+    if (this.#size < ATTRIBUTE_CACHE_TARGETS) {
+      if (byTarget === undefined) this.#byPath.set(path, (byTarget = new Map()));
+      byTarget.set(target, sets);
+      this.#size++;
+    }
+    return sets;
   }
 }

@@ -10,10 +10,10 @@ import {
   RPC_SYSTEM_GRPC,
   rpcMethodOf,
 } from "./attributes.js";
-import { AttributeCache } from "./attribute-cache.js";
+import { CallAttributeCache } from "./attribute-cache.js";
 import { metadataSetter } from "./carriers.js";
 import { rejectThrows } from "./reject-throws.js";
-import { endCallSpan, outcomeOf, withStatus } from "./status.js";
+import { endCallSpan, outcomeOf } from "./status.js";
 import type { Telemetry } from "./telemetry.js";
 
 /**
@@ -26,17 +26,19 @@ import type { Telemetry } from "./telemetry.js";
  * ask for.
  */
 export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
-  // Span attributes by method and target, metric attributes by method, target and status.
-  const spanAttributes = new AttributeCache();
-  const metricAttributes = new AttributeCache();
+  // By the dialled address when the call names one, else by the service: what server.address is made of.
+  const byAddress = new CallAttributeCache();
+  const byService = new CallAttributeCache();
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
       if (!telemetry.enabled) return next(request);
-      const path = request.method.path;
-      // The address when the call names one, else the service: what server.address is built from.
-      const targetKey = `${path}\n${request.address ?? ""}\n${request.serviceName}`;
-      const attributes = spanAttributes.get(targetKey) ?? spanAttributes.set(targetKey, targetAttributes(path, request.address, request.serviceName));
+      const { address } = request;
+      const sets =
+        address === undefined || address === ""
+          ? byService.get(request.method.path, request.serviceName, serviceAttributes)
+          : byAddress.get(request.method.path, address, addressAttributes);
+      const attributes = sets.base;
       const method = attributes[ATTR_RPC_METHOD] as string;
       const parent = context.active();
       const span = telemetry.tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
@@ -50,24 +52,22 @@ export function clientTelemetry(telemetry: Telemetry): ClientMiddleware {
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "client");
         clientActive.leave(method);
-        const key = `${targetKey}\n${outcome.statusName}`;
-        const recorded =
-          metricAttributes.get(key) ?? metricAttributes.set(key, withStatus({ ...attributes }, outcome.statusName, outcome.error !== undefined));
-        clientDuration.record((performance.now() - started) / 1000, recorded);
+        clientDuration.record((performance.now() - started) / 1000, sets.forStatus(outcome.statusName, outcome.error !== undefined));
       };
       return context.with(spanContext, () => observe(safeNext, request, done));
     };
   };
 }
 
-/** System, method and the called server: the dialled host and port, else the service name. */
-function targetAttributes(path: string, address: string | undefined, serviceName: string): Attributes {
-  const target = hostPortOf(address);
-  const attributes: Attributes = {
-    [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC,
-    [ATTR_RPC_METHOD]: rpcMethodOf(path),
-    [ATTR_SERVER_ADDRESS]: target.host ?? serviceName,
-  };
-  if (target.port !== undefined) attributes[ATTR_SERVER_PORT] = target.port;
+/** System, method and the dialled host and port. */
+function addressAttributes(path: string, address: string): Attributes {
+  const { host, port } = hostPortOf(address);
+  const attributes: Attributes = { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: rpcMethodOf(path), [ATTR_SERVER_ADDRESS]: host ?? address };
+  if (port !== undefined) attributes[ATTR_SERVER_PORT] = port;
   return attributes;
+}
+
+/** System, method and, for a call to a registered service, the service name: the group of servers the conventions ask for. */
+function serviceAttributes(path: string, serviceName: string): Attributes {
+  return { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_GRPC, [ATTR_RPC_METHOD]: rpcMethodOf(path), [ATTR_SERVER_ADDRESS]: serviceName };
 }

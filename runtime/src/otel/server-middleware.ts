@@ -12,10 +12,10 @@ import {
   RPC_SYSTEM_GRPC,
   rpcMethodOf,
 } from "./attributes.js";
-import { AttributeCache } from "./attribute-cache.js";
+import { CallAttributeSets } from "./attribute-cache.js";
 import { metadataGetter } from "./carriers.js";
 import { rejectThrows } from "./reject-throws.js";
-import { endCallSpan, outcomeOf, withStatus } from "./status.js";
+import { endCallSpan, outcomeOf } from "./status.js";
 import type { Telemetry } from "./telemetry.js";
 
 /** Where the server listens, once known: `server.address` and `server.port` of its spans. */
@@ -30,9 +30,9 @@ export type ServerAddress = () => string | undefined;
 export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = () => undefined): ServerMiddleware {
   let listening: { host: string | undefined; port: number | undefined } | undefined;
   let lastPeer: string | undefined;
-  // Span attributes by method for the last peer, metric attributes by method and status.
-  let peerSpanAttributes = new AttributeCache();
-  const metricAttributes = new AttributeCache();
+  // Metric sets by method (the registered ones: a bounded set); span sets by method for the last peer.
+  const methodSets = new Map<string, CallAttributeSets>();
+  let peerSpanAttributes = new Map<string, Readonly<Attributes>>();
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
@@ -42,31 +42,39 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
       // The address is known from the service's start on and does not change;
       // until then nothing is cached, so that no set lacks it for good.
-      listening ??= address() === undefined ? undefined : hostPortOf(address());
-      const server = listening ?? NO_ADDRESS;
+      if (listening === undefined) {
+        const known = address();
+        if (known !== undefined) listening = hostPortOf(known);
+        methodSets.clear();
+        peerSpanAttributes = new Map();
+      }
+      let sets = methodSets.get(path);
+      if (sets === undefined) {
+        sets = new CallAttributeSets(baseAttributes(path, listening ?? NO_ADDRESS));
+        if (listening !== undefined) methodSets.set(path, sets);
+      }
       // Calls of one connection share the peer: its sets are built once per change, not per call.
       if (call.peer !== lastPeer) {
         lastPeer = call.peer;
-        peerSpanAttributes = new AttributeCache();
+        peerSpanAttributes = new Map();
       }
-      const spanAttributes =
-        (listening === undefined ? undefined : peerSpanAttributes.get(path)) ??
-        peerSpanAttributes.set(path, { ...baseAttributes(path, server), ...peerAttributes(call.peer) });
-      const method = spanAttributes[ATTR_RPC_METHOD] as string;
+      let spanAttributes = peerSpanAttributes.get(path);
+      if (spanAttributes === undefined) {
+        spanAttributes = Object.freeze({ ...sets.base, ...peerAttributes(call.peer) });
+        peerSpanAttributes.set(path, spanAttributes);
+      }
+      const method = sets.base[ATTR_RPC_METHOD] as string;
       const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
       const { serverDuration } = telemetry.instruments;
       const { serverActive } = telemetry;
       serverActive.enter(method);
       const started = performance.now();
+      const callSets = sets;
       const done = (error: unknown): void => {
         const outcome = outcomeOf(error);
         endCallSpan(span, outcome, "server");
         serverActive.leave(method);
-        const key = `${path}\n${outcome.statusName}`;
-        const attributes =
-          (listening === undefined ? undefined : metricAttributes.get(key)) ??
-          metricAttributes.set(key, withStatus(baseAttributes(path, server), outcome.statusName, outcome.error !== undefined));
-        serverDuration.record((performance.now() - started) / 1000, attributes);
+        serverDuration.record((performance.now() - started) / 1000, callSets.forStatus(outcome.statusName, outcome.error !== undefined));
       };
       return context.with(trace.setSpan(parent, span), () => observe(safeNext, request, done));
     };
