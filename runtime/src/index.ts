@@ -1,7 +1,8 @@
 /**
  * `@kled/runtime`: the core. It imports no integration library; those are
- * the subpaths (`@kled/runtime/redis`, `/consul`, `/auth`, `/jwt`, `/casbin`,
- * `/mikro-orm`, `/ratelimit`), each with its library as an optional peer.
+ * the subpaths (`/auth`, `/jwt`, `/casbin`, `/redis`, `/consul`, `/etcd`,
+ * `/nats`, `/mikro-orm`, `/ratelimit`, `/otel`, `/mcp`: runtime/src/subpaths/),
+ * each with its library as an optional peer.
  */
 export * from "./definition/index.js";
 export * from "./errors/index.js";
