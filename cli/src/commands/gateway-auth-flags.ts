@@ -1,3 +1,4 @@
+import type { McpGatewayAuthOptions } from "@kled/runtime/mcp";
 import { InvalidArgumentError } from "commander";
 import { usageError } from "../cli-error.js";
 
@@ -18,7 +19,7 @@ export interface GatewayAuthFlags {
  * is checked against a key set, an issuer and this gateway as audience);
  * the jose and casbin peers are loaded only then.
  */
-export async function gatewayAuthFromFlags(flags: GatewayAuthFlags) {
+export async function gatewayAuthFromFlags(flags: GatewayAuthFlags): Promise<McpGatewayAuthOptions | undefined> {
   const given = [flags.jwksUrl, flags.issuer, flags.resource].filter((flag) => flag !== undefined).length;
   if (given === 0) {
     if (flags.policy !== undefined || flags.authorizationServer !== undefined) {
