@@ -1,7 +1,7 @@
 import { MemoryRegistry, type Service } from "@kled/runtime";
 import type { McpGateway } from "@kled/runtime/mcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InventoryServiceDefinition } from "../gen/kled/test/v1/inventory_kled.js";
+import { InventoryServiceDefinition } from "../../examples/src/gen/kled/inventory/v1/inventory_kled.js";
 import { startInventory } from "./inventory.js";
 import { CLIENT_LINES, connect, startGateway } from "./support.js";
 
@@ -20,7 +20,7 @@ afterAll(async () => {
   await registry.close();
 });
 
-describe.each(CLIENT_LINES)("the generated proto tools of kled.test.v1.InventoryService (%s)", (line) => {
+describe.each(CLIENT_LINES)("the generated proto tools of kled.inventory.v1.InventoryService (%s)", (line) => {
   it("lists the two unary methods marked as tools, exactly as protoc-gen-kled wrote them", async () => {
     const client = await connect(line, gateway.url);
     const { tools } = await client.listTools();
@@ -58,7 +58,7 @@ describe.each(CLIENT_LINES)("the generated proto tools of kled.test.v1.Inventory
     expect((emptied["content"] as Array<{ text: string }>)[0]?.text).toMatch(/FAILED_PRECONDITION.*RAK-002 has 0 in stock/);
     const bad = await client.callTool({ name: "adjust_stock", arguments: { sku: "HAM-001", delta: "lots" } });
     expect(bad["isError"]).toBe(true);
-    expect((bad["content"] as Array<{ text: string }>)[0]?.text).toMatch(/kled\.test\.v1\.AdjustStockRequest\.delta.*"lots"/);
+    expect((bad["content"] as Array<{ text: string }>)[0]?.text).toMatch(/kled\.inventory\.v1\.AdjustStockRequest\.delta.*"lots"/);
     await client.close();
   });
 });

@@ -3,7 +3,7 @@ import { defineService, TOOL_ENDPOINT_METADATA_KEY, type ToolDescription } from 
 import { endpointsOf } from "../../runtime/src/service/endpoints.js";
 import { MAX_MDNS_PACKET_BYTES, mdnsNames, nodeAnswers, packetBytes } from "../../runtime/src/registry/mdns/dns-records.js";
 import type { ServiceRecord } from "../../runtime/src/registry/registry.js";
-import { InventoryServiceDefinition } from "../gen/kled/test/v1/inventory_kled.js";
+import { InventoryServiceDefinition } from "../../examples/src/gen/kled/inventory/v1/inventory_kled.js";
 import { closeRegistries, openRegistry, uniqueServiceType } from "../registry/mdns-fixtures.js";
 import { compileTools } from "./support/tools.js";
 
@@ -103,7 +103,7 @@ describe("tools in the registry record", () => {
   it("carries a tool method's tool as JSON under mcp.tool, and nothing for other methods", () => {
     const endpoints = endpointsOf([InventoryServiceDefinition]);
     const byPath = new Map(endpoints.map((e) => [e.name, e.metadata]));
-    const getItem = byPath.get("/kled.test.v1.InventoryService/GetItem");
+    const getItem = byPath.get("/kled.inventory.v1.InventoryService/GetItem");
     expect(TOOL_ENDPOINT_METADATA_KEY).toBe("mcp.tool");
     expect(JSON.parse(getItem?.["mcp.tool"] ?? "null")).toEqual(InventoryServiceDefinition.methods["getItem"]?.tool);
     expect(JSON.parse(getItem?.["mcp.tool"] ?? "null")).toMatchObject({
@@ -112,10 +112,10 @@ describe("tools in the registry record", () => {
       description: "Looks up one item by its SKU.",
       annotations: { readOnlyHint: true, idempotentHint: true },
     });
-    expect(JSON.parse(byPath.get("/kled.test.v1.InventoryService/AdjustStock")?.["mcp.tool"] ?? "null")?.name).toBe(
+    expect(JSON.parse(byPath.get("/kled.inventory.v1.InventoryService/AdjustStock")?.["mcp.tool"] ?? "null")?.name).toBe(
       "adjust_stock",
     );
-    expect(byPath.get("/kled.test.v1.InventoryService/ListItems")).toEqual({ kind: "server_streaming", idempotency: "unknown" });
+    expect(byPath.get("/kled.inventory.v1.InventoryService/ListItems")).toEqual({ kind: "server_streaming", idempotency: "unknown" });
   });
 
   it("refuses a hand-written tool on a streaming method", () => {
@@ -127,7 +127,7 @@ describe("tools in the registry record", () => {
         listItems: { idempotency: "unknown", tool },
       }),
     ).toThrow(
-      'service kled.test.v1.InventoryService: method ListItems is server_streaming and cannot be the MCP tool "list_items"; only unary methods can be tools',
+      'service kled.inventory.v1.InventoryService: method ListItems is server_streaming and cannot be the MCP tool "list_items"; only unary methods can be tools',
     );
   });
 
