@@ -11,7 +11,8 @@ import type { Topic } from "../topic.js";
 import { deadLetterHeaders, envelopeOf } from "./message-headers.js";
 import type { ResolvedNatsBrokerOptions } from "./options.js";
 import { pause } from "../../timing/pause.js";
-import { backoffMs, waitAtMost } from "../pacing.js";
+import { backoffMs } from "../../timing/backoff.js";
+import { waitAtMost } from "../../timing/wait-at-most.js";
 import { ensureConsumer, type ConsumerSettings, type ConsumerStart } from "./streams.js";
 
 /** Errors remembered for messages waiting for a redelivery, so that their dead letter can say why. */

@@ -1,4 +1,4 @@
-import { backoffMs } from "../pacing.js";
+import { backoffMs } from "../../timing/backoff.js";
 
 /** First pause after a failed Redis command of a subscriber's loop, in milliseconds. */
 const RETRY_FIRST_MS = 100;

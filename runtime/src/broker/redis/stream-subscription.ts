@@ -8,7 +8,7 @@ import type { PayloadCodec } from "../envelope.js";
 import { HandlerSlots } from "../handler-slots.js";
 import type { Topic } from "../topic.js";
 import { pause } from "../../timing/pause.js";
-import { waitAtMost } from "../pacing.js";
+import { waitAtMost } from "../../timing/wait-at-most.js";
 import { redisRetryMs } from "./backoff.js";
 import { writeDeadLetter } from "./dead-letter-script.js";
 import type { ResolvedRedisBrokerOptions } from "./options.js";
