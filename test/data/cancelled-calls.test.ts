@@ -32,11 +32,16 @@ const CLIENT_ABORT_MS = 100;
 
 /**
  * The queueing case: `calls` calls, each holding a pooled connection for
- * HOLD_MS, `pool` at a time, with a deadline between two batches (6.5 holds)
- * so that no commit falls near a deadline on a slow machine.
+ * HOLD_MS, `pool` at a time, with the deadline halfway through the second
+ * batch, so that no commit falls near it on a slow machine: the first batch
+ * commits half a hold before it, and later batches drift no closer (with
+ * the deadline six batches in, their drift once put a commit on it). The
+ * rest queue past the deadline and must never start. A commit whose round
+ * trip the deadline interrupts stays committed: no check can take back what
+ * the database acknowledged.
  */
-const HOLD_MS = 200;
-const QUEUE_DEADLINE_MS = 6.5 * HOLD_MS;
+const HOLD_MS = 400;
+const QUEUE_DEADLINE_MS = 1.5 * HOLD_MS;
 
 function codeOf(error: unknown): number | undefined {
   return error instanceof KledError ? error.code : undefined;
