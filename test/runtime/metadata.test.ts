@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metadata, type ReadonlyMetadata } from "@kled/runtime";
+import { Metadata as GrpcMetadata } from "@grpc/grpc-js";
+import { GrpcMetadataView } from "../../runtime/src/context/grpc-metadata-view.js";
 import { rpcTransports, startEcho, type Harness } from "./support/harness.js";
 
 describe("Metadata", () => {
@@ -13,6 +15,34 @@ describe("Metadata", () => {
     expect(() => md.set("x-text", new Uint8Array())).toThrow('"-bin" suffix');
     expect(() => md.set("bad key", "v")).toThrow('metadata key "bad key" is invalid');
     expect(md.toRecord()).toEqual({ "x-trace": "a" });
+  });
+});
+
+describe("the server's view of received metadata", () => {
+  it("answers every read as a copied Metadata would, without copying", () => {
+    const grpc = new GrpcMetadata();
+    grpc.add("x-trace", "a");
+    grpc.add("x-trace", "b");
+    grpc.add("x-token-bin", Buffer.from([1, 2]));
+    const view: ReadonlyMetadata = new GrpcMetadataView(grpc);
+    const copy = new Metadata(view);
+    for (const md of [view, copy]) {
+      expect(md.get("X-Trace")).toBe("a");
+      expect(md.getAll("x-trace")).toEqual(["a", "b"]);
+      expect(md.get("absent")).toBeUndefined();
+      expect(md.getAll("absent")).toEqual([]);
+      expect([...(md.getBinary("X-Token-Bin") ?? [])]).toEqual([1, 2]);
+      expect(md.getAllBinary("x-token-bin")).toHaveLength(1);
+      expect(md.has("X-TRACE")).toBe(true);
+      expect(md.has("absent")).toBe(false);
+      expect(() => md.get("x-token-bin")).toThrow('read it with getBinary("x-token-bin")');
+      expect(() => md.getBinary("x-trace")).toThrow('read it with get("x-trace")');
+      expect(md.toRecord()).toEqual({ "x-trace": "a" });
+      expect([...md.entries()].map(([key]) => key)).toEqual(["x-trace", "x-trace", "x-token-bin"]);
+    }
+    // A reader cannot change what grpc-js holds through the arrays it gets.
+    view.getAll("x-trace").push("c");
+    expect(view.getAll("x-trace")).toEqual(["a", "b"]);
   });
 });
 

@@ -57,11 +57,7 @@ export class Metadata implements ReadonlyMetadata {
   }
 
   getAll(key: string): string[] {
-    const k = normalize(key);
-    if (isBinaryKey(k)) {
-      throw new Error(`metadata key "${k}" holds bytes; read it with getBinary("${k}")`);
-    }
-    return [...((this.#values.get(k) ?? []) as string[])];
+    return [...((this.#values.get(textKey(key)) ?? []) as string[])];
   }
 
   getBinary(key: string): Uint8Array | undefined {
@@ -69,11 +65,7 @@ export class Metadata implements ReadonlyMetadata {
   }
 
   getAllBinary(key: string): Uint8Array[] {
-    const k = normalize(key);
-    if (!isBinaryKey(k)) {
-      throw new Error(`metadata key "${k}" holds text; read it with get("${k}")`);
-    }
-    return [...((this.#values.get(k) ?? []) as Uint8Array[])];
+    return [...((this.#values.get(binaryKey(key)) ?? []) as Uint8Array[])];
   }
 
   has(key: string): boolean {
@@ -134,8 +126,23 @@ function isReadonlyMetadata(init: MetadataInit): init is ReadonlyMetadata {
   return typeof (init as Partial<ReadonlyMetadata>).entries === "function";
 }
 
-function normalize(key: string): string {
+/** Keys compare case-insensitively; on the wire they are lower case. */
+export function normalize(key: string): string {
   return key.toLowerCase();
+}
+
+/** `key` normalized, or an error when it names bytes (read with getBinary). */
+export function textKey(key: string): string {
+  const k = normalize(key);
+  if (isBinaryKey(k)) throw new Error(`metadata key "${k}" holds bytes; read it with getBinary("${k}")`);
+  return k;
+}
+
+/** `key` normalized, or an error when it names text (read with get). */
+export function binaryKey(key: string): string {
+  const k = normalize(key);
+  if (!isBinaryKey(k)) throw new Error(`metadata key "${k}" holds text; read it with get("${k}")`);
+  return k;
 }
 
 function checked(key: string, value: MetadataValue): string {

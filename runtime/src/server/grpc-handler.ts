@@ -10,7 +10,8 @@ import type { Message } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
 import type { Codec } from "../codec/codec.js";
 import { CODEC_METADATA_KEY } from "../codec/codecs.js";
-import { fromGrpcMetadata, toGrpcMetadata } from "../context/grpc-metadata.js";
+import { toGrpcMetadata } from "../context/grpc-metadata.js";
+import { GrpcMetadataView } from "../context/grpc-metadata-view.js";
 import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
@@ -86,7 +87,7 @@ function newContext(binding: MethodBinding, call: AnyCall): CallContext {
   return new CallContext({
     method: binding.method,
     service: binding.service,
-    metadata: () => fromGrpcMetadata(call.metadata),
+    metadata: new GrpcMetadataView(call.metadata),
     deadline: deadline === Infinity ? undefined : new Date(deadline),
     peer: peerOf(call),
     // grpc-js reports the certificate only when the handshake verified it;
