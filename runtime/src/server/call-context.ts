@@ -11,8 +11,8 @@ import type { Logger } from "../logging/logger.js";
 export interface CallContextInit {
   readonly method: MethodDefinition;
   readonly service: ServiceDefinition;
-  /** Request metadata, converted on first read: most calls never read it. */
-  readonly metadata: () => ReadonlyMetadata;
+  /** Request metadata, or how to convert it on first read: most calls never read it. */
+  readonly metadata: ReadonlyMetadata | (() => ReadonlyMetadata);
   readonly deadline: Date | undefined;
   readonly peer: string;
   /**
