@@ -18,13 +18,15 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_kled_options_v1_options } from "@kled/runtime/gen/kled/options/v1/options_pb.js";
+import type { AgentCard, TaskArtifactUpdateEvent, TaskStatusUpdateEvent } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { file_lf_a2a_v1_a2a } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file kled/agent/v1/agent.proto.
  */
 export const file_kled_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChlrbGVkL2FnZW50L3YxL2FnZW50LnByb3RvEg1rbGVkLmFnZW50LnYxIo0BCglUYXNrRXZlbnQSDwoHdGFza19pZBgBIAEoCRISCgpjb250ZXh0X2lkGAIgASgJEhAKCHNlcXVlbmNlGAMgASgEEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOh+y4RgbChlrbGVkLmFnZW50LnYxLnRhc2stZXZlbnRzIhUKE0dldEFnZW50Q2FyZFJlcXVlc3QiFgoUR2V0QWdlbnRDYXJkUmVzcG9uc2UiRQoaU3Vic2NyaWJlVGFza0V2ZW50c1JlcXVlc3QSDwoHdGFza19pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBCJGChtTdWJzY3JpYmVUYXNrRXZlbnRzUmVzcG9uc2USJwoFZXZlbnQYASABKAsyGC5rbGVkLmFnZW50LnYxLlRhc2tFdmVudDLhAQoMQWdlbnRTZXJ2aWNlElwKDEdldEFnZW50Q2FyZBIiLmtsZWQuYWdlbnQudjEuR2V0QWdlbnRDYXJkUmVxdWVzdBojLmtsZWQuYWdlbnQudjEuR2V0QWdlbnRDYXJkUmVzcG9uc2UiA5ACARJzChNTdWJzY3JpYmVUYXNrRXZlbnRzEikua2xlZC5hZ2VudC52MS5TdWJzY3JpYmVUYXNrRXZlbnRzUmVxdWVzdBoqLmtsZWQuYWdlbnQudjEuU3Vic2NyaWJlVGFza0V2ZW50c1Jlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_kled_options_v1_options]);
+  fileDesc("ChlrbGVkL2FnZW50L3YxL2FnZW50LnByb3RvEg1rbGVkLmFnZW50LnYxIpACCglUYXNrRXZlbnQSDwoHdGFza19pZBgBIAEoCRISCgpjb250ZXh0X2lkGAIgASgJEhAKCHNlcXVlbmNlGAMgASgEEigKBHRpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjkKDXN0YXR1c191cGRhdGUYBSABKAsyIC5sZi5hMmEudjEuVGFza1N0YXR1c1VwZGF0ZUV2ZW50SAASPQoPYXJ0aWZhY3RfdXBkYXRlGAYgASgLMiIubGYuYTJhLnYxLlRhc2tBcnRpZmFjdFVwZGF0ZUV2ZW50SAA6H7LhGBsKGWtsZWQuYWdlbnQudjEudGFzay1ldmVudHNCBwoFZXZlbnQiFQoTR2V0QWdlbnRDYXJkUmVxdWVzdCI6ChRHZXRBZ2VudENhcmRSZXNwb25zZRIiCgRjYXJkGAEgASgLMhQubGYuYTJhLnYxLkFnZW50Q2FyZCJFChpTdWJzY3JpYmVUYXNrRXZlbnRzUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEhYKDmFmdGVyX3NlcXVlbmNlGAIgASgEIkYKG1N1YnNjcmliZVRhc2tFdmVudHNSZXNwb25zZRInCgVldmVudBgBIAEoCzIYLmtsZWQuYWdlbnQudjEuVGFza0V2ZW50MuEBCgxBZ2VudFNlcnZpY2USXAoMR2V0QWdlbnRDYXJkEiIua2xlZC5hZ2VudC52MS5HZXRBZ2VudENhcmRSZXF1ZXN0GiMua2xlZC5hZ2VudC52MS5HZXRBZ2VudENhcmRSZXNwb25zZSIDkAIBEnMKE1N1YnNjcmliZVRhc2tFdmVudHMSKS5rbGVkLmFnZW50LnYxLlN1YnNjcmliZVRhc2tFdmVudHNSZXF1ZXN0Gioua2xlZC5hZ2VudC52MS5TdWJzY3JpYmVUYXNrRXZlbnRzUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_google_protobuf_timestamp, file_kled_options_v1_options, file_lf_a2a_v1_a2a]);
 
 /**
  * TaskEvent is one change to a task, numbered within the task.
@@ -53,6 +55,23 @@ export type TaskEvent = Message<"kled.agent.v1.TaskEvent"> & {
    * @generated from field: google.protobuf.Timestamp time = 4;
    */
   time?: Timestamp | undefined;
+
+  /**
+   * @generated from oneof kled.agent.v1.TaskEvent.event
+   */
+  event: {
+    /**
+     * @generated from field: lf.a2a.v1.TaskStatusUpdateEvent status_update = 5;
+     */
+    value: TaskStatusUpdateEvent;
+    case: "statusUpdate";
+  } | {
+    /**
+     * @generated from field: lf.a2a.v1.TaskArtifactUpdateEvent artifact_update = 6;
+     */
+    value: TaskArtifactUpdateEvent;
+    case: "artifactUpdate";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -83,6 +102,10 @@ export const GetAgentCardRequestSchema: GenMessage<GetAgentCardRequest> = /*@__P
  * @generated from message kled.agent.v1.GetAgentCardResponse
  */
 export type GetAgentCardResponse = Message<"kled.agent.v1.GetAgentCardResponse"> & {
+  /**
+   * @generated from field: lf.a2a.v1.AgentCard card = 1;
+   */
+  card?: AgentCard | undefined;
 };
 
 /**
