@@ -26,7 +26,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Redis } from "ioredis";
-import { TaskEventSchema, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import { TaskEventSchema } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import { TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { DEFAULT_REDIS_URL, defineTopic, REDIS_URL_ENV } from "@kled/runtime";
 import { RedisBroker } from "@kled/runtime/redis";
 import { median } from "../support/stats.js";
@@ -51,7 +52,11 @@ const event = create(TaskEventSchema, {
   time: timestampFromMs(Date.now()),
   event: {
     case: "statusUpdate",
-    value: { status: { state: TaskState.WORKING, timestamp: timestampFromMs(Date.now()) }, final: false },
+    value: {
+      taskId: "task-0b7c2d4e-8f1a-4c3b-9d2e-5a6f7b8c9d0e",
+      contextId: "ctx-7f3e2d1c",
+      status: { state: TaskState.WORKING, timestamp: timestampFromMs(Date.now()) },
+    },
   },
 });
 const payload = Buffer.from(toBinary(TaskEventSchema, event));
