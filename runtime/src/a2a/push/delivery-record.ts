@@ -9,9 +9,9 @@ import { wholeNumber } from "../../broker/option-value.js";
  * {@link MemoryDeliveryRecord} covers redelivery to the same process. When
  * the broker may hand the event to another process (a Redis consumer group
  * after a crash), give every process one shared record, e.g. Redis:
- * `has` = `EXISTS key`, `add` = `SET key 1 PX <a day> `. Without a shared
- * record that case still delivers, at least once: receivers that got the
- * event may get it again.
+ * `has` = `EXISTS key`, `add` = `SET key 1 PX 86400000` (a day, far longer
+ * than any redelivery takes). Without a shared record that case still
+ * delivers at least once: receivers that got the event may get it again.
  */
 export interface DeliveryRecord {
   has(key: string): Promise<boolean>;

@@ -7,7 +7,7 @@ import { WebhookDeliveryError } from "./push-errors.js";
 import type { PushSender } from "./push-sender.js";
 import { retryAfterMs } from "./retry-after.js";
 import { checkWebhookUrl, describeUrl, type WebhookUrlOptions } from "./webhook-url.js";
-import { webhookRequest } from "./webhook-request.js";
+import { webhookRequest, type WebhookRequest } from "./webhook-request.js";
 
 /** Options of {@link WebhookPushSender}; every one has a documented default. */
 export interface WebhookPushSenderOptions extends WebhookUrlOptions {
@@ -96,7 +96,7 @@ export class WebhookPushSender implements PushSender {
   async send(config: TaskPushNotificationConfig, response: StreamResponse, signal: AbortSignal = NEVER_ABORTED): Promise<void> {
     const deadline = performance.now() + this.#totalTimeoutMs;
     let url: URL;
-    let request: ReturnType<typeof webhookRequest>;
+    let request: WebhookRequest;
     try {
       url = await checkWebhookUrl(config.url, this.#urlOptions);
       request = webhookRequest(config, response);
@@ -129,7 +129,7 @@ export class WebhookPushSender implements PushSender {
     }
   }
 
-  async #attempt(url: URL, request: ReturnType<typeof webhookRequest>, timeoutMs: number, signal: AbortSignal): Promise<FailedAttempt | undefined> {
+  async #attempt(url: URL, request: WebhookRequest, timeoutMs: number, signal: AbortSignal): Promise<FailedAttempt | undefined> {
     // AbortSignal.timeout takes whole milliseconds only.
     const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
     let response: Response;
