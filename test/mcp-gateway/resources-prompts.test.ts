@@ -53,3 +53,41 @@ describe.each(CLIENT_LINES)("resources, prompts and completion through the gatew
     await client.close();
   });
 });
+
+describe.each(CLIENT_LINES)("a resource URI two MCP services both offer (%s)", (line) => {
+  let shared: MemoryRegistry;
+  let tools: Service;
+  let other: Service;
+  let both: McpGateway;
+  beforeAll(async () => {
+    shared = new MemoryRegistry();
+    tools = await startMcpBackend(shared, "kled.mcp.tools");
+    other = await startMcpBackend(shared, "kled.mcp.other");
+    both = await startGateway(shared);
+  });
+  afterAll(async () => {
+    await both?.stop();
+    await tools?.stop();
+    await other?.stop();
+    await shared.close();
+  });
+
+  it("is exposed once per service, qualified, and each reads from its own service", async () => {
+    const client = await connect(line, both.url);
+    const { resources } = await client.listResources();
+    const uris = resources.map((resource) => resource.uri);
+    expect(uris).toEqual(expect.arrayContaining(["kled.mcp.tools+kled://stats", "kled.mcp.other+kled://stats"]));
+    expect(uris).not.toContain("kled://stats");
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual(["kled.mcp.other+kv://{key}", "kled.mcp.tools+kv://{key}"]);
+    // The tools collide too, so they are namespaced the same way: set the key on one service only.
+    const key = `shade_${line.replace(/\W/g, "_")}`;
+    const set = await client.callTool({ name: "kled.mcp.other__kv_set", arguments: { key, value: "green" } });
+    expect(set["isError"]).toBeFalsy();
+    const read = await client.readResource({ uri: `kled.mcp.other+kv://${key}` });
+    expect(read.contents[0]).toMatchObject({ uri: `kled.mcp.other+kv://${key}`, text: expect.stringContaining("green") });
+    await expect(client.readResource({ uri: `kled.mcp.tools+kv://${key}` })).rejects.toThrow(key);
+    await expect(client.readResource({ uri: `kv://${key}` })).rejects.toThrow(/Resource not found/);
+    await client.close();
+  });
+});

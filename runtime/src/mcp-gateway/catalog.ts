@@ -7,7 +7,7 @@ import type { Registry, ServiceRecord } from "../registry/registry.js";
 import { DescriptorCache } from "./descriptor-cache.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
-import { exposeNames, type Exposed, type Namespacing } from "./namespacing.js";
+import { exposeNames, type Exposed, type Namespacing, uriQualifier } from "./namespacing.js";
 import { protoToolsOf, type ProtoTool } from "./proto-tool.js";
 
 /**
@@ -55,15 +55,22 @@ export interface PromptEntry {
 export interface ResourceEntry {
   readonly json: JsonObject;
   readonly backend: McpBackend;
+  /**
+   * What the exposed URI (or template) adds before the backend's own: ""
+   * unless another service offers the same one (see {@link uriQualifier}).
+   */
+  readonly qualifier: string;
+  /** The backend's own URI or URI template. */
+  readonly uri: string;
 }
 
 /** The merged view of every MCP backend at one moment; replaced whole on each refresh. */
 export interface CatalogSnapshot {
   readonly tools: ReadonlyMap<string, ToolEntry>;
   readonly prompts: ReadonlyMap<string, PromptEntry>;
-  /** By URI; where two backends list one URI, the first in service-name order. */
+  /** By exposed URI: a URI that two services list is qualified by each (see {@link uriQualifier}). */
   readonly resources: ReadonlyMap<string, ResourceEntry>;
-  /** By URI template, same rule. */
+  /** By exposed URI template, same rule. */
   readonly resourceTemplates: ReadonlyMap<string, ResourceEntry>;
 }
 
@@ -245,16 +252,16 @@ export class Catalog {
       ),
       namespacing,
     );
-    const resources = new Map<string, ResourceEntry>();
-    const templates = new Map<string, ResourceEntry>();
-    for (const { backend, catalog } of backends) {
-      for (const resource of catalog.resources) {
-        if (!resources.has(resource.uri)) resources.set(resource.uri, { json: resourceJson(resource), backend });
-      }
-      for (const template of catalog.resourceTemplates) {
-        if (!templates.has(template.uriTemplate)) templates.set(template.uriTemplate, { json: resourceTemplateJson(template), backend });
-      }
-    }
+    const resources = exposeUris(
+      backends.flatMap(({ backend, catalog }) => catalog.resources.map((resource) => ({ backend, uri: resource.uri, json: resourceJson(resource) }))),
+      "uri",
+    );
+    const templates = exposeUris(
+      backends.flatMap(({ backend, catalog }) =>
+        catalog.resourceTemplates.map((template) => ({ backend, uri: template.uriTemplate, json: resourceTemplateJson(template) })),
+      ),
+      "uriTemplate",
+    );
     return {
       tools: new Map(tools.map((entry) => [entry.exposed, toolEntry(entry)])),
       prompts: new Map(
@@ -267,6 +274,24 @@ export class Catalog {
       resourceTemplates: templates,
     };
   }
+}
+
+/**
+ * Resources (or templates) by the URI they are exposed under. A URI that
+ * one service offers keeps its own, as tool names do; one that two services
+ * offer is exposed once per service, qualified, so that neither shadows the
+ * other. A service listing one URI twice keeps the first.
+ */
+function exposeUris(offers: ReadonlyArray<{ backend: McpBackend; uri: string; json: JsonObject }>, key: "uri" | "uriTemplate"): Map<string, ResourceEntry> {
+  const services = new Map<string, Set<string>>();
+  for (const { backend, uri } of offers) services.set(uri, (services.get(uri) ?? new Set()).add(backend.service));
+  const exposed = new Map<string, ResourceEntry>();
+  for (const { backend, uri, json } of offers) {
+    const qualifier = (services.get(uri)?.size ?? 0) > 1 ? uriQualifier(backend.service) : "";
+    const name = qualifier + uri;
+    if (!exposed.has(name)) exposed.set(name, { json: { ...json, [key]: name }, backend, qualifier, uri });
+  }
+  return exposed;
 }
 
 type ToolOffer = { kind: "mcp"; backend: McpBackend; tool: BackendCatalog["tools"][number] } | { kind: "proto"; proto: ProtoTool };

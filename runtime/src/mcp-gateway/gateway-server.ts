@@ -2,7 +2,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerContext } from "../peers/mcp-server.js";
-import type { Catalog, McpToolEntry } from "./catalog.js";
+import type { Catalog, McpToolEntry, ResourceEntry } from "./catalog.js";
 import { callProtoTool } from "./proto-tool-call.js";
 import { callToolResultJson, completeResultJson, getPromptResultJson, readResourceResultJson } from "./mcp-json.js";
 import { matchesTemplate } from "./uri-template.js";
@@ -73,12 +73,18 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
 
   server.setRequestHandler("resources/read", async (request, ctx) => {
     const { uri } = request.params;
-    const backend = resourceBackend(catalog, uri);
-    if (backend === undefined) {
+    const entry = resourceEntry(catalog, uri);
+    if (entry === undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource not found: no MCP service offers ${JSON.stringify(uri)}`, { uri });
     }
-    const response = await backendCall(() => backend.readResource(uri, { signal: ctx.mcpReq.signal, metadata: view.metadata ?? {} }));
-    return readResourceResultJson(response) as never;
+    const own = uri.slice(entry.qualifier.length);
+    const response = await backendCall(() => entry.backend.readResource(own, { signal: ctx.mcpReq.signal, metadata: view.metadata ?? {} }));
+    const result = readResourceResultJson(response);
+    // The contents name the URIs the client knows: qualified ones where the gateway qualified.
+    if (entry.qualifier !== "") {
+      for (const contents of result["contents"] as JsonObject[]) contents["uri"] = entry.qualifier + String(contents["uri"]);
+    }
+    return result as never;
   });
 
   server.setRequestHandler("prompts/list", async () => ({
@@ -109,7 +115,7 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     }
     const entry = catalog.snapshot.resourceTemplates.get(ref.uri);
     if (entry === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource template: ${JSON.stringify(ref.uri)}`);
-    const response = await backendCall(() => entry.backend.complete({ ...call, ref: { case: "resource", value: { uri: ref.uri } } }, options));
+    const response = await backendCall(() => entry.backend.complete({ ...call, ref: { case: "resource", value: { uri: entry.uri } } }, options));
     return completeResultJson(response) as never;
   });
 
@@ -187,10 +193,11 @@ async function backendCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-function resourceBackend(catalog: Catalog, uri: string) {
+/** The resource, or the template matching `uri`, that the gateway exposes under it. */
+function resourceEntry(catalog: Catalog, uri: string): ResourceEntry | undefined {
   const { resources, resourceTemplates } = catalog.snapshot;
   const exact = resources.get(uri);
-  if (exact !== undefined) return exact.backend;
-  for (const [template, entry] of resourceTemplates) if (matchesTemplate(template, uri)) return entry.backend;
+  if (exact !== undefined) return exact;
+  for (const [template, entry] of resourceTemplates) if (matchesTemplate(template, uri)) return entry;
   return undefined;
 }

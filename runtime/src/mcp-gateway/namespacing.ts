@@ -64,3 +64,14 @@ export function toolNameOf(text: string): string {
   for (const character of text) name += TOOL_NAME_CHARACTER.test(character) ? character : "_";
   return (name === "" ? "_" : name).slice(0, TOOL_NAME_MAX_LENGTH);
 }
+
+/**
+ * What a resource URI that two services offer gets in front, per service:
+ * the service name as an extra URI scheme, so "kv://keys" of kled.mcp.tools
+ * is exposed as "kled.mcp.tools+kv://keys" and stays a URI (a scheme allows
+ * letters, digits, "+", "-" and "."; other characters become "-").
+ */
+export function uriQualifier(service: string): string {
+  const scheme = service.replace(/[^A-Za-z0-9+.-]/g, "-");
+  return `${/^[A-Za-z]/.test(scheme) ? scheme : `s${scheme}`}+`;
+}
