@@ -1,0 +1,16 @@
+import { KledError } from "../../errors/kled-error.js";
+import { A2A_ERROR_DOMAIN, A2A_ERRORS, type A2aErrorName } from "./a2a-errors.js";
+import { encodeStatusDetails, STATUS_DETAILS_KEY } from "./status-details.js";
+
+/**
+ * The error an agent's handler throws to answer with an A2A error the way
+ * the gRPC binding says (A2A 1.0 section 10.6): the status code of section
+ * 5.4 and a google.rpc.ErrorInfo (reason, domain "a2a-protocol.org",
+ * `metadata`) in `grpc-status-details-bin`. The gateway, `@a2a-js/sdk`'s
+ * gRPC client and any other A2A client read the reason from there.
+ */
+export function a2aGrpcError(name: A2aErrorName, message: string, metadata: Record<string, string> = {}): KledError {
+  const kind = A2A_ERRORS[name];
+  const details = encodeStatusDetails(kind.grpcCode, message, { reason: kind.reason, domain: A2A_ERROR_DOMAIN, metadata });
+  return new KledError(kind.grpcCode, message, {}, { binaryMetadata: { [STATUS_DETAILS_KEY]: details } });
+}
