@@ -5,7 +5,6 @@ import { issueToken, jwtAuthenticator } from "@kled/runtime/jwt";
 import { createExampleAgent } from "../../examples/src/agent/create-agent.js";
 import { openAgentPersistence, type AgentPersistence } from "../../examples/src/agent/persistence.js";
 import type { Planner } from "../../examples/src/agent/planner.js";
-import { registerAgentServiceHandler } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import { registerMcpServiceHandler } from "../../examples/src/gen/kled/mcp/v1/mcp_kled.js";
 import { McpToolService } from "../../examples/src/mcp/handler.js";
 import { mcpAuth } from "../../examples/src/mcp/mcp-auth.js";
@@ -73,9 +72,11 @@ export async function startCluster(options: {
       client: service.client,
       logger: silentLogger,
       store: persistence.store,
+      pushConfigs: persistence.pushConfigs,
+      address: () => service.address,
       ...(options.planner === undefined ? {} : { planner: options.planner }),
     });
-    registerAgentServiceHandler(service.server, parts.handler);
+    parts.register(service.server);
     await service.start();
     agent = service;
     stopAgent = parts.stop;

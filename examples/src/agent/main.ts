@@ -3,7 +3,9 @@
  *
  *   node --conditions=kled:source --import tsx examples/src/agent/main.ts [--address 127.0.0.1:50061]
  *
- * Registers as "kled.agent" and runs tasks with the MCP services it finds in
+ * Registers as "kled.agent", serves A2A 1.0 over gRPC (lf.a2a.v1.A2AService)
+ * and Kled's kled.agent.v1.AgentService (its card, numbered task events),
+ * and runs tasks with the MCP services it finds in
  * the same registry (start examples/src/mcp/main.ts too), calling them with
  * its service token (KLED_SERVICE_TOKEN). Tasks live in KLED_DATABASE_URL
  * (embedded SQLite in memory by default); their events go through the
@@ -12,23 +14,28 @@
  * (examples/src/audit/main.ts consumes them). Serves until SIGINT or
  * SIGTERM, then stops gracefully. With OTEL_EXPORTER_OTLP_ENDPOINT (or
  * another OTEL_* exporter setting) it exports its spans: calls served and
- * made, outbox writes and the relay's publishes.
+ * made, outbox writes and the relay's publishes. With a token verification
+ * key configured (KLED_AUTH_PUBLIC_KEY, KLED_AUTH_JWKS_URL or
+ * KLED_AUTH_SECRET, see shared/auth-env.ts) every call but GetAgentCard
+ * needs a JWT bearer token, and the card says so; without one the agent is
+ * open.
  */
 import { brokerFromEnv, consoleLogger, Service } from "@kled/runtime";
 import { bearerToken } from "@kled/runtime/auth";
 import { instrumentBroker, instrumentOutbox, observeOutboxBacklog, otel } from "@kled/runtime/otel";
 import { Outbox } from "@kled/runtime/mikro-orm";
-import { registerAgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
-import { serviceTokenFromEnv } from "../shared/auth-env.js";
+import { authenticatorFromEnv, serviceTokenFromEnv, verificationKeyConfigured } from "../shared/auth-env.js";
 import { processOptions } from "../shared/process-options.js";
 import { telemetryRequested } from "../shared/telemetry-env.js";
 import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
+import { agentAuth } from "./agent-auth.js";
 import { createExampleAgent } from "./create-agent.js";
 import { openAgentPersistence } from "./persistence.js";
 
 const options = processOptions("agent", process.argv.slice(2));
 const logger = consoleLogger().child({ service: AGENT_SERVICE_NAME });
 const token = serviceTokenFromEnv();
+const bearerAuth = verificationKeyConfigured();
 if (token === undefined) logger.warn("KLED_SERVICE_TOKEN is not set: MCP services will refuse the agent's tool calls");
 // Traced publishes (the relay's sends join the trace of the call that wrote the row) and outbox writes.
 const broker = instrumentBroker(brokerFromEnv({ logger }));
@@ -37,7 +44,8 @@ const stopBacklog = observeOutboxBacklog(persistence.relay);
 const service = new Service({
   name: AGENT_SERVICE_NAME,
   version: "0.1.0",
-  middleware: [persistence.middleware],
+  // Auth first: nothing runs (no transaction opens) for a caller it refuses.
+  middleware: [...(bearerAuth ? [agentAuth(authenticatorFromEnv())] : []), persistence.middleware],
   plugins: [otel({ sdk: telemetryRequested() })],
   ...(token === undefined ? {} : { clientMiddleware: [bearerToken(token)] }),
   ...options,
@@ -48,10 +56,13 @@ const agent = createExampleAgent({
   logger: service.logger,
   version: service.version,
   store: persistence.store,
+  pushConfigs: persistence.pushConfigs,
+  address: () => service.address,
+  bearerAuth,
 });
-registerAgentServiceHandler(service.server, agent.handler);
+agent.register(service.server);
 // Running tasks end first (FAILED: "the agent stopped"), so that open
-// SubscribeTask streams get their final event and the server drains quickly.
+// streams get their final event and the server drains quickly.
 service.beforeStop(() => agent.stop());
 await service.run();
 // The relay publishes what the last tasks recorded before the database closes.

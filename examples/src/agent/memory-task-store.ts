@@ -1,15 +1,16 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, KledError } from "@kled/runtime";
-import { type Task, type TaskEvent, TaskEventSchema, TaskSchema } from "../gen/kled/agent/v1/agent_pb.js";
-import { applyEvent, isTerminal, type TaskChange, stateName } from "./task-model.js";
-import { readPageToken, writePageToken } from "./task-page-token.js";
-import type { TaskPage, TaskQuery, TaskStore } from "./task-store.js";
+import { type Task, TaskSchema } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { type TaskEvent, TaskEventSchema } from "../gen/kled/agent/v1/agent_pb.js";
+import { applyChange, isTerminal, stateName, stateOf, statusTimeOf, type TaskChange } from "./task-model.js";
+import { filterKey, isAfter, readPageToken, writePageToken } from "./task-page-token.js";
+import type { AppendOptions, StoredTask, TaskPage, TaskQuery, TaskStore } from "./task-store.js";
 
 interface Entry {
   task: Task;
   events: TaskEvent[];
-  /** Creation order; newest-first listing and page tokens use it. */
+  /** Creation order; breaks ties between equal status times. */
   ordinal: number;
 }
 
@@ -22,51 +23,46 @@ export class MemoryTaskStore implements TaskStore {
   readonly #entries = new Map<string, Entry>();
   #nextOrdinal = 1;
 
-  async create(task: Task): Promise<void> {
+  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
     if (this.#entries.has(task.id)) throw new KledError(Code.AlreadyExists, `task ${task.id} already exists`);
-    this.#entries.set(task.id, { task: clone(TaskSchema, task), events: [], ordinal: this.#nextOrdinal++ });
+    const entry: Entry = { task: clone(TaskSchema, task), events: [], ordinal: this.#nextOrdinal++ };
+    this.#entries.set(task.id, entry);
+    return this.#record(entry, first);
   }
 
-  async get(id: string): Promise<Task | undefined> {
+  async get(id: string): Promise<StoredTask | undefined> {
     const entry = this.#entries.get(id);
-    return entry === undefined ? undefined : clone(TaskSchema, entry.task);
+    return entry === undefined ? undefined : { task: clone(TaskSchema, entry.task), lastSequence: BigInt(entry.events.length) };
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
-    // The token is bound to the filter: reusing it with other filters would skip or repeat tasks.
-    const filter = JSON.stringify([query.contextId, [...query.states].sort()]);
-    const before = query.pageToken === "" ? Number.POSITIVE_INFINITY : readPageToken(query.pageToken, filter);
+    const filter = filterKey(query);
+    const cursor = query.pageToken === "" ? undefined : readPageToken(query.pageToken, filter);
     const matching = [...this.#entries.values()]
-      .filter((entry) => entry.ordinal < before)
-      .filter((entry) => query.contextId === "" || entry.task.contextId === query.contextId)
-      .filter((entry) => query.states.length === 0 || query.states.includes(entry.task.status?.state ?? 0))
-      .sort((a, b) => b.ordinal - a.ordinal);
-    const page = matching.slice(0, query.pageSize);
+      .map((entry) => ({ entry, position: { statusTime: statusTimeOf(entry.task), ordinal: entry.ordinal } }))
+      .filter(({ entry }) => query.contextId === "" || entry.task.contextId === query.contextId)
+      .filter(({ entry }) => query.state === 0 || stateOf(entry.task) === query.state)
+      .filter(({ position }) => query.statusAfterMs === undefined || position.statusTime > query.statusAfterMs)
+      .sort((a, b) => b.position.statusTime - a.position.statusTime || b.position.ordinal - a.position.ordinal);
+    const remaining = cursor === undefined ? matching : matching.filter(({ position }) => isAfter(position, cursor));
+    const page = remaining.slice(0, query.pageSize);
     const last = page.at(-1);
     return {
-      tasks: page.map((entry) => clone(TaskSchema, entry.task)),
-      nextPageToken:
-        matching.length > page.length && last !== undefined ? writePageToken(last.ordinal, filter) : "",
+      tasks: page.map(({ entry }) => clone(TaskSchema, entry.task)),
+      nextPageToken: remaining.length > page.length && last !== undefined ? writePageToken(last.position, filter) : "",
+      totalSize: matching.length,
     };
   }
 
-  async append(taskId: string, change: TaskChange): Promise<TaskEvent> {
+  async append(taskId: string, change: TaskChange, options: AppendOptions = {}): Promise<TaskEvent> {
     const entry = this.#entries.get(taskId);
     if (entry === undefined) throw new KledError(Code.NotFound, `task ${taskId} does not exist`);
-    const state = entry.task.status?.state ?? 0;
-    if (isTerminal(state)) {
-      throw new KledError(Code.FailedPrecondition, `task ${taskId} has already ended (${stateName(state)})`);
+    const state = stateOf(entry.task);
+    if (isTerminal(state)) throw new KledError(Code.FailedPrecondition, `task ${taskId} has already ended (${stateName(state)})`);
+    if (options.from !== undefined && !options.from.includes(state)) {
+      throw new KledError(Code.FailedPrecondition, `task ${taskId} is ${stateName(state)}, not ${options.from.map(stateName).join(" or ")}`);
     }
-    const event = create(TaskEventSchema, {
-      taskId,
-      contextId: entry.task.contextId,
-      sequence: entry.task.lastSequence + 1n,
-      time: timestampNow(),
-      event: change,
-    });
-    applyEvent(entry.task, event);
-    entry.events.push(event);
-    return clone(TaskEventSchema, event);
+    return this.#record(entry, change);
   }
 
   async events(taskId: string, afterSequence: bigint): Promise<TaskEvent[]> {
@@ -75,5 +71,18 @@ export class MemoryTaskStore implements TaskStore {
     // Sequences start at 1 without gaps, so event n sits at index n - 1.
     const from = afterSequence >= BigInt(entry.events.length) ? entry.events.length : Number(afterSequence);
     return entry.events.slice(from).map((event) => clone(TaskEventSchema, event));
+  }
+
+  #record(entry: Entry, change: TaskChange): TaskEvent {
+    const event = create(TaskEventSchema, {
+      taskId: entry.task.id,
+      contextId: entry.task.contextId,
+      sequence: BigInt(entry.events.length + 1),
+      time: timestampNow(),
+      event: change,
+    });
+    applyChange(entry.task, change);
+    entry.events.push(event);
+    return clone(TaskEventSchema, event);
   }
 }

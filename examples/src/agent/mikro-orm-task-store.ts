@@ -1,23 +1,25 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { LockMode, type EntityManager } from "@mikro-orm/core";
+import { LockMode, type EntityManager, type FilterQuery } from "@mikro-orm/core";
 import { Code, KledError } from "@kled/runtime";
 import { currentTransaction, withTransaction, type Database, type Outbox } from "@kled/runtime/mikro-orm";
+import { type Task, TaskSchema } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { TaskEventTopic } from "../gen/kled/agent/v1/agent_kled.js";
-import { type Task, type TaskEvent, TaskEventSchema, TaskSchema } from "../gen/kled/agent/v1/agent_pb.js";
-import { applyEvent, isTerminal, stateName, type TaskChange } from "./task-model.js";
+import { type TaskEvent, TaskEventSchema } from "../gen/kled/agent/v1/agent_pb.js";
+import { bytes, bytesOf } from "./blob.js";
+import { applyChange, isTerminal, stateName, stateOf, statusTimeOf, type TaskChange } from "./task-model.js";
 import { TaskEventRecordSchema, TaskRecordSchema, type TaskRecord } from "./task-entities.js";
-import { readPageToken, writePageToken } from "./task-page-token.js";
-import type { TaskPage, TaskQuery, TaskStore } from "./task-store.js";
+import { filterKey, readPageToken, writePageToken } from "./task-page-token.js";
+import type { AppendOptions, StoredTask, TaskPage, TaskQuery, TaskStore } from "./task-store.js";
 
 /**
  * Tasks in a SQL database through MikroORM (PostgreSQL, or embedded SQLite).
  *
  * Writes join the transaction of the work at hand (the served call's, with
- * transactionMiddleware) or open their own, so that creating a task and its
- * first event commit together. Every appended event is also written to the
- * outbox, in the same transaction, for {@link TaskEventTopic}: subscribers
- * of the topic get exactly the events that were committed.
+ * transactionMiddleware) or open their own, so that a task and its first
+ * event commit together. Every event is also written to the outbox, in the
+ * same transaction, for {@link TaskEventTopic}: subscribers of the topic get
+ * exactly the events that were committed.
  *
  * Sequences stay gap-free under concurrency: an append locks the task row
  * (`SELECT … FOR UPDATE` on PostgreSQL; SQLite runs one write transaction at
@@ -30,49 +32,58 @@ export class MikroOrmTaskStore implements TaskStore {
     private readonly outbox: Outbox,
   ) {}
 
-  async create(task: Task): Promise<void> {
-    await this.#write(async (em) => {
+  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
+    return this.#write(async (em) => {
       if ((await em.count(TaskRecordSchema, { id: task.id })) > 0) {
         throw new KledError(Code.AlreadyExists, `task ${task.id} already exists`);
       }
-      await em.insert(TaskRecordSchema, {
-        id: task.id,
-        contextId: task.contextId,
-        state: task.status?.state ?? 0,
-        lastSequence: Number(task.lastSequence),
-        task: bytes(toBinary(TaskSchema, task)),
-      });
+      const event = newEvent(task, 1n, first);
+      applyChange(task, first);
+      await em.insert(TaskRecordSchema, { id: task.id, contextId: task.contextId, ...columnsOf(task, 1n) });
+      await this.#insertEvent(em, event);
+      return event;
     });
   }
 
-  async get(id: string): Promise<Task | undefined> {
+  async get(id: string): Promise<StoredTask | undefined> {
     const record = await this.#reader().findOne(TaskRecordSchema, { id }, { refresh: true });
-    return record === null ? undefined : taskOf(record);
+    return record === null ? undefined : { task: taskOf(record), lastSequence: BigInt(record.lastSequence) };
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
-    // The token is bound to the filter: reusing it with other filters would skip or repeat tasks.
-    const filter = JSON.stringify([query.contextId, [...query.states].sort()]);
-    const before = query.pageToken === "" ? undefined : readPageToken(query.pageToken, filter);
-    const records = await this.#reader().find(
-      TaskRecordSchema,
-      {
-        ...(before === undefined ? {} : { ordinal: { $lt: before } }),
-        ...(query.contextId === "" ? {} : { contextId: query.contextId }),
-        ...(query.states.length === 0 ? {} : { state: { $in: [...query.states] } }),
-      },
+    const filter = filterKey(query);
+    const cursor = query.pageToken === "" ? undefined : readPageToken(query.pageToken, filter);
+    const em = this.#reader();
+    const where: FilterQuery<TaskRecord> = {
+      ...(query.contextId === "" ? {} : { contextId: query.contextId }),
+      ...(query.state === 0 ? {} : { state: query.state }),
+      ...(query.statusAfterMs === undefined ? {} : { statusTime: { $gt: query.statusAfterMs } }),
+    };
+    const afterCursor: FilterQuery<TaskRecord> =
+      cursor === undefined
+        ? where
+        : {
+            $and: [
+              where,
+              { $or: [{ statusTime: { $lt: cursor.statusTime } }, { statusTime: cursor.statusTime, ordinal: { $lt: cursor.ordinal } }] },
+            ],
+          };
+    const records = await em.find(TaskRecordSchema, afterCursor, {
+      orderBy: [{ statusTime: "desc" }, { ordinal: "desc" }],
       // One more than the page, to know whether another page follows.
-      { orderBy: { ordinal: "desc" }, limit: query.pageSize + 1, refresh: true },
-    );
+      limit: query.pageSize + 1,
+      refresh: true,
+    });
     const page = records.slice(0, query.pageSize);
     const last = page.at(-1);
     return {
       tasks: page.map(taskOf),
-      nextPageToken: records.length > page.length && last !== undefined ? writePageToken(last.ordinal, filter) : "",
+      nextPageToken: records.length > page.length && last !== undefined ? writePageToken(last, filter) : "",
+      totalSize: await em.count(TaskRecordSchema, where),
     };
   }
 
-  async append(taskId: string, change: TaskChange): Promise<TaskEvent> {
+  async append(taskId: string, change: TaskChange, options: AppendOptions = {}): Promise<TaskEvent> {
     return this.#write(async (em) => {
       const record = await em.findOne(TaskRecordSchema, { id: taskId }, {
         refresh: true,
@@ -80,28 +91,18 @@ export class MikroOrmTaskStore implements TaskStore {
       });
       if (record === null) throw new KledError(Code.NotFound, `task ${taskId} does not exist`);
       const task = taskOf(record);
-      const state = task.status?.state ?? 0;
-      if (isTerminal(state)) {
-        throw new KledError(Code.FailedPrecondition, `task ${taskId} has already ended (${stateName(state)})`);
+      const state = stateOf(task);
+      if (isTerminal(state)) throw new KledError(Code.FailedPrecondition, `task ${taskId} has already ended (${stateName(state)})`);
+      if (options.from !== undefined && !options.from.includes(state)) {
+        throw new KledError(Code.FailedPrecondition, `task ${taskId} is ${stateName(state)}, not ${options.from.map(stateName).join(" or ")}`);
       }
-      const event = create(TaskEventSchema, {
-        taskId,
-        contextId: task.contextId,
-        sequence: BigInt(record.lastSequence + 1),
-        time: timestampNow(),
-        event: change,
-      });
-      applyEvent(task, event);
-      await em.insert(TaskEventRecordSchema, { taskId, sequence: Number(event.sequence), event: bytes(toBinary(TaskEventSchema, event)) });
-      const updated = await em.nativeUpdate(
-        TaskRecordSchema,
-        { id: taskId, lastSequence: record.lastSequence },
-        { lastSequence: Number(event.sequence), state: task.status?.state ?? 0, task: bytes(toBinary(TaskSchema, task)) },
-      );
+      const event = newEvent(task, BigInt(record.lastSequence + 1), change);
+      applyChange(task, change);
+      await this.#insertEvent(em, event);
+      const updated = await em.nativeUpdate(TaskRecordSchema, { id: taskId, lastSequence: record.lastSequence }, columnsOf(task, event.sequence));
       if (updated !== 1) {
         throw new KledError(Code.Aborted, `task ${taskId} changed while event ${event.sequence} was recorded; try again`);
       }
-      await this.outbox.publish(em, TaskEventTopic, event);
       return event;
     });
   }
@@ -119,6 +120,11 @@ export class MikroOrmTaskStore implements TaskStore {
     return records.map((record) => fromBinary(TaskEventSchema, bytesOf(record.event)));
   }
 
+  async #insertEvent(em: EntityManager, event: TaskEvent): Promise<void> {
+    await em.insert(TaskEventRecordSchema, { taskId: event.taskId, sequence: Number(event.sequence), event: bytes(toBinary(TaskEventSchema, event)) });
+    await this.outbox.publish(em, TaskEventTopic, event);
+  }
+
   /** Runs `work` in the current transaction, or in one of its own. */
   #write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const scope = currentTransaction();
@@ -131,16 +137,20 @@ export class MikroOrmTaskStore implements TaskStore {
   }
 }
 
+function newEvent(task: Task, sequence: bigint, change: TaskChange): TaskEvent {
+  return create(TaskEventSchema, { taskId: task.id, contextId: task.contextId, sequence, time: timestampNow(), event: change });
+}
+
+/** The record's columns that follow from the task. */
+function columnsOf(task: Task, lastSequence: bigint): Pick<TaskRecord, "state" | "statusTime" | "lastSequence" | "task"> {
+  return {
+    state: stateOf(task),
+    statusTime: statusTimeOf(task),
+    lastSequence: Number(lastSequence),
+    task: bytes(toBinary(TaskSchema, task)),
+  };
+}
+
 function taskOf(record: TaskRecord): Task {
   return fromBinary(TaskSchema, bytesOf(record.task));
-}
-
-/** The pg driver writes only Buffers as bytea. */
-function bytes(value: Uint8Array): Buffer {
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** SQLite returns blobs as ArrayBuffer, PostgreSQL as Buffer. */
-function bytesOf(value: Uint8Array | ArrayBuffer): Uint8Array {
-  return value instanceof Uint8Array ? value : new Uint8Array(value);
 }

@@ -1,14 +1,25 @@
 import { type Broker, type Logger, type ServerMiddleware } from "@kled/runtime";
 import { Database, Outbox, OutboxMessageSchema, OutboxRelay, transactionMiddleware } from "@kled/runtime/mikro-orm";
 import { TaskEventTopic } from "../gen/kled/agent/v1/agent_kled.js";
+import { MikroOrmPushConfigStore } from "./mikro-orm-push-config-store.js";
 import { MikroOrmTaskStore } from "./mikro-orm-task-store.js";
-import { TaskEventRecordSchema, TaskRecordSchema } from "./task-entities.js";
+import { PushConfigRecordSchema, TaskEventRecordSchema, TaskRecordSchema } from "./task-entities.js";
 
-/** The agent's database side: its task store, the middleware that gives calls a transaction, and the outbox relay. */
+/**
+ * The A2A method that runs without a call transaction: a blocking
+ * SendMessage waits for the task while the runner writes, which it could
+ * not do behind a transaction the call holds (SQLite has one connection).
+ * Its writes open their own, which still never commit once the call is
+ * cancelled (withTransaction inside a call).
+ */
+const SEND_MESSAGE_PATH = "/lf.a2a.v1.A2AService/SendMessage";
+
+/** The agent's database side: its stores, the middleware that gives calls a transaction, and the outbox relay. */
 export interface AgentPersistence {
   readonly database: Database;
   readonly store: MikroOrmTaskStore;
-  /** A transaction per unary call; streams (SubscribeTask) read without holding one. */
+  readonly pushConfigs: MikroOrmPushConfigStore;
+  /** A transaction per unary call but SendMessage; streams read without holding one. */
   readonly middleware: ServerMiddleware;
   readonly relay: OutboxRelay;
   /** Stops the relay (after its pass in flight) and closes the database. */
@@ -28,7 +39,7 @@ export async function openAgentPersistence(options: {
   outbox?: Outbox;
 }): Promise<AgentPersistence> {
   const database = await Database.open({
-    entities: [TaskRecordSchema, TaskEventRecordSchema, OutboxMessageSchema],
+    entities: [TaskRecordSchema, TaskEventRecordSchema, PushConfigRecordSchema, OutboxMessageSchema],
     logger: options.logger,
     ...(options.url === undefined ? {} : { url: options.url }),
   });
@@ -37,7 +48,8 @@ export async function openAgentPersistence(options: {
   return {
     database,
     store: new MikroOrmTaskStore(database, options.outbox ?? new Outbox()),
-    middleware: transactionMiddleware(database, { methods: (method) => method.kind === "unary" }),
+    pushConfigs: new MikroOrmPushConfigStore(database),
+    middleware: transactionMiddleware(database, { methods: (method) => method.kind === "unary" && method.path !== SEND_MESSAGE_PATH }),
     relay,
     async close() {
       await relay.stop();

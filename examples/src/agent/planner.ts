@@ -43,6 +43,11 @@ export interface PlannerState {
   readonly tools: readonly AvailableTool[];
   /** The calls made so far, oldest first. */
   readonly steps: readonly CompletedStep[];
+  /**
+   * The user's replies to the planner's questions (`ask`), oldest first:
+   * the text of each message that resumed the task.
+   */
+  readonly answers: readonly string[];
 }
 
 /**
@@ -51,9 +56,13 @@ export interface PlannerState {
  * - `fail`: the goal cannot be reached any more (a tool failed, a tool is
  *   missing); the task FAILS with `reason`.
  * - `reject`: the request cannot be planned at all; the task is REJECTED.
+ * - `ask`: a value is missing; the task waits (INPUT_REQUIRED) with
+ *   `question` until the user replies, then the planner is asked again
+ *   with the reply appended to `answers`.
  */
 export type PlanDecision =
   | { kind: "call"; tool: string; arguments: JsonObject; description: string }
   | { kind: "finish"; answer: string }
   | { kind: "fail"; reason: string }
-  | { kind: "reject"; reason: string };
+  | { kind: "reject"; reason: string }
+  | { kind: "ask"; question: string };

@@ -6,19 +6,21 @@ import { EntitySchema, type OptionalProps } from "@mikro-orm/core";
  */
 export interface TaskRecord {
   [OptionalProps]?: "ordinal";
-  /** Creation order; newest-first listing and page tokens use it. */
+  /** Creation order; breaks ties between equal status times in listings and page tokens. */
   ordinal: number;
   id: string;
   contextId: string;
-  /** The TaskState number, for filtering. */
+  /** The lf.a2a.v1.TaskState number, for filtering. */
   state: number;
+  /** When the status last changed, ms since the epoch: ListTasks orders and filters by it. */
+  statusTime: number;
   /** The sequence of the task's last event; appends bump it by exactly one. */
   lastSequence: number;
-  /** The protobuf binary of the Task. */
+  /** The protobuf binary of the lf.a2a.v1.Task. */
   task: Uint8Array;
 }
 
-/** One task event, the protobuf TaskEvent as bytes. */
+/** One task event, the protobuf kled.agent.v1.TaskEvent as bytes. */
 export interface TaskEventRecord {
   [OptionalProps]?: "id";
   id: number;
@@ -35,6 +37,8 @@ export const TaskRecordSchema = new EntitySchema<TaskRecord>({
     id: { type: "string", length: 64, unique: true },
     contextId: { type: "string", length: 200, index: true },
     state: { type: "integer" },
+    // A double holds every ms timestamp exactly (up to 2^53) on PostgreSQL and SQLite alike.
+    statusTime: { type: "double", index: true },
     lastSequence: { type: "integer" },
     task: { type: "blob" },
   },
@@ -51,5 +55,28 @@ export const TaskEventRecordSchema = new EntitySchema<TaskEventRecord>({
     taskId: { type: "string", length: 64 },
     sequence: { type: "integer" },
     event: { type: "blob" },
+  },
+});
+
+/** A task's webhook configuration: the protobuf TaskPushNotificationConfig as bytes. */
+export interface PushConfigRecord {
+  [OptionalProps]?: "ordinal";
+  /** Creation order, for paging. */
+  ordinal: number;
+  taskId: string;
+  configId: string;
+  /** The protobuf binary of the lf.a2a.v1.TaskPushNotificationConfig. */
+  config: Uint8Array;
+}
+
+export const PushConfigRecordSchema = new EntitySchema<PushConfigRecord>({
+  name: "AgentPushConfig",
+  tableName: "agent_push_config",
+  uniques: [{ properties: ["taskId", "configId"] }],
+  properties: {
+    ordinal: { type: "integer", primary: true, autoincrement: true },
+    taskId: { type: "string", length: 64, index: true },
+    configId: { type: "string", length: 200 },
+    config: { type: "blob" },
   },
 });

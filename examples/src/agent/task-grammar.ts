@@ -11,6 +11,7 @@ import { showToken, type Token, tokenize } from "./task-tokens.js";
  *   uppercase T | reverse T                    → uppercase, reverse
  *   count words in T | word count of T         → word_count
  *   store V as KEY | set KEY to V              → kv_set
+ *   store V                                    → kv_set, asking the user for the key
  *   get KEY | delete KEY | list keys           → kv_get, kv_delete, kv_list
  *
  * X, Y are numbers; T is quoted text ('…' or "…"); V is a number, quoted
@@ -29,7 +30,8 @@ export type Operand<T> = { kind: "literal"; value: T } | { kind: "previous" };
 export type StepBody =
   | { tool: "add" | "multiply" | "divide"; a: Operand<number>; b: Operand<number> }
   | { tool: "uppercase" | "reverse" | "word_count"; text: Operand<string> }
-  | { tool: "kv_set"; key: string; value: Operand<string | number | boolean> }
+  /** `key` undefined: the task did not name one, the planner asks for it. */
+  | { tool: "kv_set"; key: string | undefined; value: Operand<string | number | boolean> }
   | { tool: "kv_get" | "kv_delete"; key: string }
   | { tool: "kv_list" };
 
@@ -41,6 +43,11 @@ export const GRAMMAR_HINT =
   "write steps like \"add 2 and 3, then multiply by 4, uppercase 'hello', store the result as answer, get answer\"";
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True for a valid key of the key-value tools: letters, digits, "_" or "-", at most 64. */
+export function isValidKey(text: string): boolean {
+  return KEY.test(text);
+}
 
 /** Parses a task into steps, or explains which step it cannot read and why. */
 export function parseTask(text: string): { ok: true; steps: PlannedStep[] } | { ok: false; error: string } {
@@ -133,6 +140,7 @@ class StepParser {
       case "store":
       case "save": {
         const value = this.#value();
+        if (this.tokens[this.#at] === undefined) return { tool: "kv_set", key: undefined, value };
         this.#expect("as", "under");
         return { tool: "kv_set", key: this.#key(), value };
       }

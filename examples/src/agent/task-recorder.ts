@@ -1,8 +1,9 @@
+import type { Task } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { onCommit } from "@kled/runtime/mikro-orm";
 import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
 import type { TaskEventFeed } from "./task-event-feed.js";
 import type { TaskChange } from "./task-model.js";
-import type { TaskStore } from "./task-store.js";
+import type { AppendOptions, TaskStore } from "./task-store.js";
 
 /**
  * The one way task events are written: stored first (which numbers them),
@@ -16,8 +17,15 @@ export class TaskRecorder {
     readonly feed: TaskEventFeed,
   ) {}
 
-  async record(taskId: string, change: TaskChange): Promise<TaskEvent> {
-    const event = await this.store.append(taskId, change);
+  /** Stores a new task with its first event. */
+  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
+    const event = await this.store.create(task, first);
+    await onCommit(() => this.feed.publish(event));
+    return event;
+  }
+
+  async record(taskId: string, change: TaskChange, options?: AppendOptions): Promise<TaskEvent> {
+    const event = await this.store.append(taskId, change, options);
     await onCommit(() => this.feed.publish(event));
     return event;
   }

@@ -1,9 +1,11 @@
-import { create, type JsonObject } from "@bufbuild/protobuf";
-import { Code, KledError, type Logger } from "@kled/runtime";
-import { ArtifactSchema, TaskArtifactUpdateSchema, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, currentContext, KledError, type Logger, runWithContext } from "@kled/runtime";
+import { TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import type { AvailableTool, CompletedStep, Planner, StepResult } from "./planner.js";
+import { taskContext } from "./task-context.js";
 import { statusChange, type TaskChange } from "./task-model.js";
 import type { TaskRecorder } from "./task-recorder.js";
+import { answerArtifact, stepArtifact, type TaskToRun } from "./task-steps.js";
 
 /**
  * Most tool calls one task may make: a planner that loops (an LLM can)
@@ -17,25 +19,26 @@ export interface ToolProvider {
   call(tool: AvailableTool, args: JsonObject, signal: AbortSignal): Promise<StepResult>;
 }
 
-/** The task a runner works on. */
-export interface TaskToRun {
-  id: string;
-  contextId: string;
-  /** The user's request: the text of the task's first message. */
-  goal: string;
-}
-
 /** Abort reason when the agent stops: such tasks end FAILED, not CANCELED. */
 const STOPPING = new KledError(Code.Unavailable, "the agent stopped before the task finished; submit it again");
+
+interface Running {
+  /** Aborted by a cancel: the task's writes stop committing too (see task-context.ts). */
+  canceled: AbortController;
+  /** Aborted when the agent stops: the task still records why it failed. */
+  stopped: AbortController;
+  done: Promise<void>;
+}
 
 /**
  * Runs tasks in the background: discovers tools, asks the planner for one
  * step at a time, calls the tool, and records every step as task events
  * (WORKING with what is being called, an artifact with the result, then one
- * final status).
+ * final status, or INPUT_REQUIRED with the planner's question, after which
+ * the run ends until the user's reply starts it again).
  */
 export class TaskRunner {
-  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #running = new Map<string, Running>();
 
   constructor(
     private readonly recorder: TaskRecorder,
@@ -44,22 +47,32 @@ export class TaskRunner {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts `task` in the background; its outcome is told by its events only. */
+  /**
+   * Starts (or resumes) `task` in the background; its outcome is told by
+   * its events only. Inside a served call it runs in a context of its own
+   * derived from the call's (task-context.ts).
+   */
   start(task: TaskToRun): void {
-    const controller = new AbortController();
-    const done = this.#run(task, controller.signal).finally(() => this.#running.delete(task.id));
-    this.#running.set(task.id, { controller, done });
+    const canceled = new AbortController();
+    const stopped = new AbortController();
+    const signal = AbortSignal.any([canceled.signal, stopped.signal]);
+    const call = currentContext();
+    const run = () => this.#run(task, signal);
+    const done = (call === undefined ? run() : runWithContext(taskContext(call, canceled.signal), run)).finally(() =>
+      this.#running.delete(task.id),
+    );
+    this.#running.set(task.id, { canceled, stopped, done });
   }
 
   /** Stops working on a task whose end someone else recorded (a cancel). */
   abort(taskId: string): void {
-    this.#running.get(taskId)?.controller.abort(new KledError(Code.Canceled, `task ${taskId} was canceled`));
+    this.#running.get(taskId)?.canceled.abort(new KledError(Code.Canceled, `task ${taskId} was canceled`));
   }
 
   /** Fails every running task ("the agent stopped") and waits for them to record it. */
   async stop(): Promise<void> {
     const running = [...this.#running.values()];
-    for (const { controller } of running) controller.abort(STOPPING);
+    for (const { stopped } of running) stopped.abort(STOPPING);
     await Promise.all(running.map(({ done }) => done));
   }
 
@@ -75,9 +88,9 @@ export class TaskRunner {
       }
       const services = [...new Set(tools.map((tool) => tool.service))].join(", ");
       await record(statusChange(task, TaskState.WORKING, `planning with ${tools.length} tools from ${services}`));
-      const steps: CompletedStep[] = [];
+      const steps: CompletedStep[] = [...task.steps];
       for (;;) {
-        const decision = await this.planner.next({ goal: task.goal, tools, steps }, signal);
+        const decision = await this.planner.next({ goal: task.goal, tools, steps, answers: task.answers }, signal);
         signal.throwIfAborted();
         switch (decision.kind) {
           case "call": {
@@ -93,12 +106,13 @@ export class TaskRunner {
             const call = `${tool.name}(${JSON.stringify(decision.arguments)})`;
             await record(statusChange(task, TaskState.WORKING, `${decision.description} → ${call} on ${tool.service}`));
             const result = await this.tools.call(tool, decision.arguments, signal);
-            steps.push({ tool: tool.name, arguments: decision.arguments, result });
-            await record(stepArtifact(steps.length, steps.at(-1) as CompletedStep));
+            const step: CompletedStep = { tool: tool.name, arguments: decision.arguments, result };
+            steps.push(step);
+            await record(stepArtifact(task, steps.length, step));
             break;
           }
           case "finish":
-            await record(answerArtifact(decision.answer, steps));
+            await record(answerArtifact(task, decision.answer, steps));
             await record(statusChange(task, TaskState.COMPLETED, decision.answer));
             return;
           case "fail":
@@ -106,6 +120,9 @@ export class TaskRunner {
             return;
           case "reject":
             await record(statusChange(task, TaskState.REJECTED, decision.reason));
+            return;
+          case "ask":
+            await record(statusChange(task, TaskState.INPUT_REQUIRED, decision.question));
             return;
         }
       }
@@ -127,37 +144,4 @@ export class TaskRunner {
       }
     }
   }
-}
-
-/** One artifact per tool call: what was called and what it returned. */
-function stepArtifact(index: number, step: CompletedStep): TaskChange {
-  const data: JsonObject = {
-    tool: step.tool,
-    arguments: step.arguments,
-    isError: step.result.isError,
-    result: step.result.value,
-  };
-  const artifact = create(ArtifactSchema, {
-    artifactId: `step-${index}`,
-    name: `step ${index}`,
-    description: step.result.isError
-      ? `${step.tool} failed: ${step.result.text}`
-      : `${step.tool} returned ${JSON.stringify(step.result.value)}`,
-    parts: [{ part: { case: "data", value: data } }],
-  });
-  return { case: "artifactUpdate", value: create(TaskArtifactUpdateSchema, { artifact, lastChunk: true }) };
-}
-
-/** The final answer: the planner's text and every step's result as data. */
-function answerArtifact(answer: string, steps: readonly CompletedStep[]): TaskChange {
-  const artifact = create(ArtifactSchema, {
-    artifactId: "answer",
-    name: "answer",
-    description: `results of ${steps.length} tool calls`,
-    parts: [
-      { part: { case: "text", value: answer } },
-      { part: { case: "data", value: { results: steps.map((step) => step.result.value) } } },
-    ],
-  });
-  return { case: "artifactUpdate", value: create(TaskArtifactUpdateSchema, { artifact, lastChunk: true }) };
 }

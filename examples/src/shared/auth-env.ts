@@ -31,6 +31,11 @@ export const DEMO_ISSUER = "kled-demo";
 /** The audience of tokens for the MCP tool services. */
 export const MCP_AUDIENCE = MCP_SERVICE_NAME;
 
+/** True when the environment names a token verification key (any of the variables authenticatorFromEnv reads). */
+export function verificationKeyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return [AUTH_ENV.publicKey, AUTH_ENV.jwksUrl, AUTH_ENV.secret].some((name) => (env[name]?.trim() ?? "") !== "");
+}
+
 /** A JWT authenticator configured from the environment; throws naming the variables when no key is set. */
 export function authenticatorFromEnv(env: NodeJS.ProcessEnv = process.env): Authenticator {
   const issuer = env[AUTH_ENV.issuer]?.trim() || DEMO_ISSUER;

@@ -1,0 +1,98 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, KledError } from "@kled/runtime";
+import {
+  type DeleteTaskPushNotificationConfigRequest,
+  type GetTaskPushNotificationConfigRequest,
+  type ListTaskPushNotificationConfigsRequest,
+  type TaskPushNotificationConfig,
+  TaskPushNotificationConfigSchema,
+} from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { a2aError, taskNotFound } from "./a2a-errors.js";
+import type { PushConfigStore } from "./push-config-store.js";
+import type { TaskStore } from "./task-store.js";
+
+/** Configs per ListTaskPushNotificationConfigs page when the request says 0. */
+export const DEFAULT_PUSH_CONFIG_PAGE_SIZE = 50;
+/** Largest page; larger requests are clamped to it. */
+export const MAX_PUSH_CONFIG_PAGE_SIZE = 100;
+
+/**
+ * The A2A push notification config methods over a {@link PushConfigStore}:
+ * validation, ids, and the A2A errors. Delivery is not here: a worker reads
+ * the store through PushConfigLookup.
+ */
+export class PushConfigs {
+  constructor(
+    private readonly tasks: TaskStore,
+    readonly store: PushConfigStore,
+  ) {}
+
+  /** INVALID_ARGUMENT unless `config` can be delivered to: an http(s) URL, a scheme with credentials. */
+  validate(config: MessageInitShape<typeof TaskPushNotificationConfigSchema>, field: string): void {
+    const url = config.url ?? "";
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw new KledError(
+        Code.InvalidArgument,
+        `${field}.url ${JSON.stringify(url)} is not an http(s) URL; give the webhook's absolute URL, e.g. https://client.example/a2a/webhook`,
+      );
+    }
+    const authentication = config.authentication;
+    if (authentication !== undefined && (authentication.scheme ?? "").trim() === "") {
+      throw new KledError(Code.InvalidArgument, `${field}.authentication.scheme is empty; name an HTTP authentication scheme, e.g. "Bearer"`);
+    }
+  }
+
+  /** Validates and stores a config for an existing task, choosing its id when empty. */
+  async create(init: MessageInitShape<typeof TaskPushNotificationConfigSchema>, field = "config"): Promise<TaskPushNotificationConfig> {
+    this.validate(init, field);
+    const config = create(TaskPushNotificationConfigSchema, init);
+    if (config.taskId === "") throw new KledError(Code.InvalidArgument, `${field}.task_id is empty; name the task whose updates to push`);
+    await this.#requireTask(config.taskId);
+    config.id ||= crypto.randomUUID();
+    await this.store.save(config);
+    return config;
+  }
+
+  async get(request: GetTaskPushNotificationConfigRequest): Promise<TaskPushNotificationConfig> {
+    requireIds(request);
+    const config = await this.store.get(request.taskId, request.id);
+    // The specification answers a missing configuration with TaskNotFoundError too.
+    if (config === undefined) {
+      throw a2aError("TaskNotFoundError", `task ${request.taskId} has no push notification config ${JSON.stringify(request.id)}`, {
+        taskId: request.taskId,
+        configId: request.id,
+      });
+    }
+    return config;
+  }
+
+  async list(request: ListTaskPushNotificationConfigsRequest) {
+    if (request.taskId === "") throw new KledError(Code.InvalidArgument, "task_id is empty; name the task whose configs to list");
+    if (request.pageSize < 0) throw new KledError(Code.InvalidArgument, `page_size ${request.pageSize} is negative; send 1 to ${MAX_PUSH_CONFIG_PAGE_SIZE}, or 0 for ${DEFAULT_PUSH_CONFIG_PAGE_SIZE}`);
+    await this.#requireTask(request.taskId);
+    const pageSize = request.pageSize === 0 ? DEFAULT_PUSH_CONFIG_PAGE_SIZE : Math.min(request.pageSize, MAX_PUSH_CONFIG_PAGE_SIZE);
+    return this.store.page(request.taskId, pageSize, request.pageToken);
+  }
+
+  /** Idempotent: deleting a config that is gone succeeds; an unknown task does not. */
+  async delete(request: DeleteTaskPushNotificationConfigRequest): Promise<void> {
+    requireIds(request);
+    await this.#requireTask(request.taskId);
+    await this.store.delete(request.taskId, request.id);
+  }
+
+  async #requireTask(taskId: string): Promise<void> {
+    if ((await this.tasks.get(taskId)) === undefined) throw taskNotFound(taskId);
+  }
+}
+
+function requireIds(request: { taskId: string; id: string }): void {
+  if (request.taskId === "") throw new KledError(Code.InvalidArgument, "task_id is empty; name the task of the config");
+  if (request.id === "") throw new KledError(Code.InvalidArgument, "id is empty; pass the id CreateTaskPushNotificationConfig returned");
+}

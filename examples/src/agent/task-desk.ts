@@ -1,0 +1,114 @@
+import { clone, create } from "@bufbuild/protobuf";
+import { Code, KledError } from "@kled/runtime";
+import { onCommit } from "@kled/runtime/mikro-orm";
+import { type Message, MessageSchema, type SendMessageRequest, TaskSchema, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { a2aError, taskNotFound } from "./a2a-errors.js";
+import { acceptMessage } from "./message-intake.js";
+import type { PushConfigs } from "./push-configs.js";
+import type { TaskSubscription } from "./task-event-feed.js";
+import { INTERRUPTED_STATES, isTerminal, stateName, stateOf, statusChangeWith } from "./task-model.js";
+import type { TaskRecorder } from "./task-recorder.js";
+import type { TaskRunner } from "./task-runner.js";
+import { taskToRun } from "./task-steps.js";
+import type { StoredTask } from "./task-store.js";
+
+/** A message taken in: the task it started or resumed, and its live events from before that. */
+export interface Submitted {
+  /** The task right after the message was recorded (or later: the runner does not wait). */
+  snapshot: StoredTask;
+  /** Opened before the message was recorded; the caller closes it. */
+  subscription: TaskSubscription;
+}
+
+/**
+ * Takes a client's message (SendMessage, SendStreamingMessage): a message
+ * without task_id starts a new task, one with task_id resumes that task if
+ * it waits for input. Either way the runner starts once the write has
+ * committed.
+ */
+export class TaskDesk {
+  constructor(
+    private readonly recorder: TaskRecorder,
+    private readonly runner: TaskRunner,
+    private readonly pushConfigs: PushConfigs,
+  ) {}
+
+  async submit(request: SendMessageRequest): Promise<Submitted> {
+    const { message } = acceptMessage(request);
+    const pushConfig = request.configuration?.taskPushNotificationConfig;
+    // Checked before anything is stored: a bad webhook must not leave a task behind.
+    if (pushConfig !== undefined) this.pushConfigs.validate(pushConfig, "configuration.task_push_notification_config");
+    const taskId = message.taskId === "" ? crypto.randomUUID() : message.taskId;
+    // Opened before the write, so that the caller misses none of what follows.
+    const subscription = this.recorder.feed.subscribe(taskId);
+    try {
+      if (message.taskId === "") await this.#start(taskId, message);
+      else await this.#resume(message);
+      if (pushConfig !== undefined) await this.pushConfigs.create({ ...pushConfig, taskId }, "configuration.task_push_notification_config");
+      const snapshot = await this.recorder.store.get(taskId);
+      if (snapshot === undefined) throw taskNotFound(taskId);
+      return { snapshot, subscription };
+    } catch (error) {
+      subscription.close();
+      throw error;
+    }
+  }
+
+  async #start(id: string, message: Message): Promise<void> {
+    const contextId = message.contextId === "" ? crypto.randomUUID() : message.contextId;
+    const received = ownMessage(message, id, contextId);
+    const task = create(TaskSchema, { id, contextId, history: [received] });
+    // The task and its first event commit together; the runner starts once they have: its own writes need them.
+    await this.recorder.create(task, statusChangeWith(task, TaskState.SUBMITTED, undefined));
+    await onCommit(() => this.runner.start(taskToRun(task)));
+  }
+
+  async #resume(message: Message): Promise<void> {
+    const stored = await this.recorder.store.get(message.taskId);
+    if (stored === undefined) throw taskNotFound(message.taskId);
+    const { task } = stored;
+    if (message.contextId !== "" && message.contextId !== task.contextId) {
+      throw new KledError(
+        Code.InvalidArgument,
+        `message.context_id ${JSON.stringify(message.contextId)} is not the context of task ${task.id} (${JSON.stringify(task.contextId)}); leave it empty or send the task's`,
+      );
+    }
+    const received = ownMessage(message, task.id, task.contextId);
+    try {
+      // The reply is the status message of the task's resumption, so it joins the history and the event log.
+      await this.recorder.record(task.id, statusChangeWith(task, TaskState.WORKING, received), { from: INTERRUPTED_STATES });
+    } catch (error) {
+      if (KledError.from(error).code !== Code.FailedPrecondition) throw error;
+      const now = await this.recorder.store.get(task.id);
+      throw notWaiting(task.id, now === undefined ? TaskState.UNSPECIFIED : stateOf(now.task));
+    }
+    const resumed = await this.recorder.store.get(task.id);
+    if (resumed === undefined) throw taskNotFound(task.id);
+    await onCommit(() => this.runner.start(taskToRun(resumed.task)));
+  }
+}
+
+/** The client's message as the task keeps it: with an id, and the task's ids. */
+function ownMessage(message: Message, taskId: string, contextId: string): Message {
+  const own = clone(MessageSchema, message);
+  own.messageId ||= crypto.randomUUID();
+  own.taskId = taskId;
+  own.contextId = contextId;
+  return own;
+}
+
+/** Why a message cannot continue a task in `state`. */
+function notWaiting(taskId: string, state: TaskState): KledError {
+  if (isTerminal(state)) {
+    return a2aError(
+      "UnsupportedOperationError",
+      `task ${taskId} has ended (${stateName(state)}) and accepts no more messages; send the message without task_id to start a new task`,
+      { taskId },
+    );
+  }
+  return a2aError(
+    "UnsupportedOperationError",
+    `task ${taskId} is ${stateName(state)}; it accepts a message only while it waits for input (${INTERRUPTED_STATES.map(stateName).join(" or ")})`,
+    { taskId },
+  );
+}
