@@ -20,3 +20,26 @@ export { a2aGrpcError } from "../a2a/http/a2a-grpc-error.js";
 export { A2A_SERVICE, A2A_SERVICE_TYPE } from "../a2a/http/a2a-service.js";
 export { AGENT_CARD_SERVICE, GET_AGENT_CARD_PATH } from "../a2a/http/agent-card-service.js";
 export { HTTP_JSON_BINDING, JSONRPC_BINDING } from "../a2a/http/card-interfaces.js";
+// Push notifications: webhook delivery, at least once through a broker consumer group.
+export {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_FIRST_RETRY_DELAY_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  WebhookPushSender,
+  type WebhookPushSenderOptions,
+} from "../a2a/push/webhook-push-sender.js";
+export type { PushSender } from "../a2a/push/push-sender.js";
+export { A2A_JSON_CONTENT_TYPE, NOTIFICATION_TOKEN_HEADER } from "../a2a/push/webhook-request.js";
+export { checkWebhookUrl, parseWebhookUrl, type WebhookUrlOptions } from "../a2a/push/webhook-url.js";
+export { PushNotificationError, WebhookDeliveryError, type PushFailure } from "../a2a/push/push-errors.js";
+export { PushNotifier, type NotifyOptions, type NotifyResult, type PushNotifierOptions } from "../a2a/push/push-notifier.js";
+export type { PushConfigSource } from "../a2a/push/push-config-source.js";
+export {
+  DEFAULT_DELIVERY_RECORD_ENTRIES,
+  MemoryDeliveryRecord,
+  type DeliveryRecord,
+  type MemoryDeliveryRecordOptions,
+} from "../a2a/push/delivery-record.js";
+export { DEFAULT_PUSH_DELIVERY_GROUP, subscribePushDelivery, type PushEvent, type ToPushEvent } from "../a2a/push/subscribe-push-delivery.js";
