@@ -2,8 +2,11 @@ import { Code, KledError } from "@kled/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Planner } from "../../examples/src/agent/planner.js";
 import { RulePlanner } from "../../examples/src/agent/rule-planner.js";
+import { Role, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { a2aErrorInfo } from "../../examples/src/agent/a2a-errors.js";
 import { type AgentServiceClient, createAgentServiceClient } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
-import { Role, type SubscribeTaskResponse, type TaskEvent, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import type { SubscribeTaskEventsResponse, TaskEvent } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import { type A2AServiceClient, createA2AServiceClient } from "../../examples/src/gen/lf/a2a/v1/a2a_kled.js";
 import { AGENT_SERVICE_NAME } from "../../examples/src/shared/service-names.js";
 import { type ExampleCluster, startCluster } from "./start-services.js";
 
@@ -21,18 +24,23 @@ const stallsAfterFirstStep: Planner = {
 
 let cluster: ExampleCluster;
 let agent: AgentServiceClient;
+let a2a: A2AServiceClient;
 
 beforeAll(async () => {
   cluster = await startCluster({ mcpInstances: 1, agent: true, planner: stallsAfterFirstStep });
   agent = createAgentServiceClient(cluster.client, { service: AGENT_SERVICE_NAME });
+  a2a = createA2AServiceClient(cluster.client, { service: AGENT_SERVICE_NAME });
 });
 afterAll(() => cluster?.stop());
 
 /** Submits a task and reads its events until the first step's artifact: the task is now stalled. */
-async function runningTask(): Promise<{ id: string; events: AsyncIterator<SubscribeTaskResponse>; seen: TaskEvent[] }> {
-  const { task } = await agent.createTask({ message: { role: Role.USER, parts: [{ part: { case: "text", value: "add 1 and 2, add 3" } }] } });
-  const id = task?.id ?? "";
-  const events = agent.subscribeTask({ taskId: id }, { timeoutMs: 20_000 })[Symbol.asyncIterator]();
+async function runningTask(): Promise<{ id: string; events: AsyncIterator<SubscribeTaskEventsResponse>; seen: TaskEvent[] }> {
+  const sent = await a2a.sendMessage({
+    message: { role: Role.USER, parts: [{ content: { case: "text", value: "add 1 and 2, add 3" } }] },
+    configuration: { returnImmediately: true },
+  });
+  const id = sent.payload.case === "task" ? sent.payload.value.id : "";
+  const events = agent.subscribeTaskEvents({ taskId: id }, { timeoutMs: 20_000 })[Symbol.asyncIterator]();
   const seen: TaskEvent[] = [];
   for (;;) {
     const next = await events.next();
@@ -42,7 +50,7 @@ async function runningTask(): Promise<{ id: string; events: AsyncIterator<Subscr
   }
 }
 
-async function rest(events: AsyncIterator<SubscribeTaskResponse>): Promise<TaskEvent[]> {
+async function rest(events: AsyncIterator<SubscribeTaskEventsResponse>): Promise<TaskEvent[]> {
   const out: TaskEvent[] = [];
   for (let next = await events.next(); next.done !== true; next = await events.next()) {
     if (next.value.event !== undefined) out.push(next.value.event);
@@ -52,24 +60,26 @@ async function rest(events: AsyncIterator<SubscribeTaskResponse>): Promise<TaskE
 
 function finalState(events: readonly TaskEvent[]): TaskState | undefined {
   const last = events.at(-1);
-  return last?.event.case === "statusUpdate" && last.event.value.final ? last.event.value.status?.state : undefined;
+  return last?.event.case === "statusUpdate" ? last.event.value.status?.state : undefined;
 }
 
 describe("cancelling and stopping agent tasks", () => {
-  it("cancels a running task: CANCELED is the final event, and cancelling again is harmless", async () => {
+  it("cancels a running task: CANCELED is the final event, and a canceled task is not cancelable again", async () => {
     const { id, events, seen } = await runningTask();
-    const canceled = await agent.cancelTask({ id });
-    expect(canceled.task?.status?.state).toBe(TaskState.CANCELED);
-    const again = await agent.cancelTask({ id });
-    expect(again.task?.status?.state).toBe(TaskState.CANCELED);
-    expect(again.task?.lastSequence).toBe(canceled.task?.lastSequence);
+    const canceled = await a2a.cancelTask({ id });
+    expect(canceled.status?.state).toBe(TaskState.CANCELED);
+    const again = await a2a.cancelTask({ id }).then(() => undefined, (e: unknown) => e);
+    expect(a2aErrorInfo(again)?.reason).toBe("TASK_NOT_CANCELABLE");
 
     const all = [...seen, ...(await rest(events))];
     expect(all.map((e) => e.sequence)).toEqual(all.map((_, i) => BigInt(i + 1)));
     expect(finalState(all)).toBe(TaskState.CANCELED);
     // The runner recorded nothing after the cancel.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await agent.getTask({ id })).task?.lastSequence).toBe(BigInt(all.length));
+    const replayed = [];
+    for await (const { event } of agent.subscribeTaskEvents({ taskId: id })) replayed.push(event);
+    expect(replayed).toHaveLength(all.length);
+    expect((await a2a.getTask({ id })).status?.state).toBe(TaskState.CANCELED);
   });
 
   it("fails running tasks when the agent stops, so subscribers get a final event", async () => {
@@ -77,12 +87,13 @@ describe("cancelling and stopping agent tasks", () => {
     await cluster.stopAgentTasks();
     const all = [...seen, ...(await rest(events))];
     expect(finalState(all)).toBe(TaskState.FAILED);
-    const { task } = await agent.getTask({ id });
-    expect(task?.status?.message?.parts[0]?.part).toEqual({
+    const task = await a2a.getTask({ id });
+    expect(task.status?.message?.parts[0]?.content).toEqual({
       case: "text",
       value: "the agent stopped before the task finished; submit it again",
     });
-    const error = await agent.cancelTask({ id }).then(() => undefined, (e: unknown) => e);
+    const error = await a2a.cancelTask({ id }).then(() => undefined, (e: unknown) => e);
     expect(error instanceof KledError && error.code).toBe(Code.FailedPrecondition);
+    expect(a2aErrorInfo(error)?.reason).toBe("TASK_NOT_CANCELABLE");
   });
 });

@@ -36,6 +36,8 @@ describe("task grammar", () => {
   });
 
   it("explains what it cannot read", () => {
+    expect(parseTask("add 2, store it")).toMatchObject({ ok: false });
+    expect(parseTask("add 2 and 3, store it")).toMatchObject({ ok: true, steps: [{}, { tool: "kv_set", key: undefined, value: { kind: "previous" } }] });
     expect(parseTask("add 2 and 3, then fly to the moon")).toEqual({
       ok: false,
       error: expect.stringMatching(/^step 2 \("fly to the moon"\): unknown action "fly"/),
@@ -50,7 +52,7 @@ describe("task grammar", () => {
 describe("RulePlanner", () => {
   const planner: Planner = new RulePlanner();
   const goal = "add 2 and 3, then multiply by 4, uppercase it";
-  const state = (steps: CompletedStep[], available = tools): PlannerState => ({ goal, tools: available, steps });
+  const state = (steps: CompletedStep[], available = tools): PlannerState => ({ goal, tools: available, steps, answers: [] });
 
   it("plans one call per step, feeding the previous result", async () => {
     expect(await planner.next(state([]), signal)).toEqual({
@@ -81,16 +83,34 @@ describe("RulePlanner", () => {
       reason: expect.stringMatching(/needs the tool "add", which no discovered MCP service offers/),
     });
     const wrongType = await planner.next(
-      { goal: "uppercase 'x', multiply by 2", tools, steps: [step("uppercase", "X")] },
+      { goal: "uppercase 'x', multiply by 2", tools, steps: [step("uppercase", "X")], answers: [] },
       signal,
     );
     expect(wrongType).toMatchObject({ kind: "fail", reason: expect.stringMatching(/needs a number, but the previous result is "X"/) });
   });
 
   it("rejects a task it cannot plan", async () => {
-    expect(await planner.next({ goal: "make me a sandwich", tools, steps: [] }, signal)).toMatchObject({
+    expect(await planner.next({ goal: "make me a sandwich", tools, steps: [], answers: [] }, signal)).toMatchObject({
       kind: "reject",
       reason: expect.stringMatching(/^cannot plan the task: step 1 \("make me a sandwich"\): unknown action "make"/),
     });
+  });
+
+  it("asks for the key of a store step that names none, and asks again after a reply that is no key", async () => {
+    const ask = (answers: string[], steps = [step("multiply", 42)]) =>
+      planner.next({ goal: "multiply 6 by 7, store it, add 1 and 1, save the result", tools, steps, answers }, signal);
+    expect(await ask([])).toEqual({
+      kind: "ask",
+      question: 'Under which key should I store the result of step 2 ("store it")? Reply with the key name.',
+    });
+    expect(await ask(["two words"])).toEqual({
+      kind: "ask",
+      question: '"two words" is not a key (letters, digits, "_" or "-", at most 64). Under which key should I store the result of step 2 ("store it")? Reply with the key name.',
+    });
+    expect(await ask(["two words", " 'answer' "])).toMatchObject({ kind: "call", tool: "kv_set", arguments: { key: "answer", value: 42 } });
+    // The second keyless step takes the next reply.
+    const later = [step("multiply", 42), step("kv_set", "ok"), step("add", 2)];
+    expect(await ask(["answer"], later)).toMatchObject({ kind: "ask", question: expect.stringMatching(/step 4 \("save the result"\)/) });
+    expect(await ask(["answer", "sum"], later)).toMatchObject({ kind: "call", tool: "kv_set", arguments: { key: "sum", value: 2 } });
   });
 });

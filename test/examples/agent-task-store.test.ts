@@ -4,11 +4,14 @@ import { Outbox, OutboxMessageSchema, withTransaction } from "@kled/runtime/mikr
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryTaskStore } from "../../examples/src/agent/memory-task-store.js";
 import { MikroOrmTaskStore } from "../../examples/src/agent/mikro-orm-task-store.js";
-import { TaskEventRecordSchema, TaskRecordSchema } from "../../examples/src/agent/task-entities.js";
+import { MemoryPushConfigStore } from "../../examples/src/agent/memory-push-config-store.js";
+import { MikroOrmPushConfigStore } from "../../examples/src/agent/mikro-orm-push-config-store.js";
+import type { PushConfigStore } from "../../examples/src/agent/push-config-store.js";
+import { PushConfigRecordSchema, TaskEventRecordSchema, TaskRecordSchema } from "../../examples/src/agent/task-entities.js";
 import { statusChange } from "../../examples/src/agent/task-model.js";
-import type { TaskStore } from "../../examples/src/agent/task-store.js";
+import type { TaskQuery, TaskStore } from "../../examples/src/agent/task-store.js";
 import { TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
-import { TaskSchema, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import { TaskPushNotificationConfigSchema, TaskSchema, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { requirePostgres } from "../support/services.js";
 import { openTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -34,10 +37,16 @@ async function mikroOrmStore(url: string | undefined): Promise<{ store: TaskStor
 async function withTasks(store: TaskStore, count: number, contextOf = (i: number) => `ctx-${i % 2}`): Promise<TaskStore> {
   for (let i = 0; i < count; i++) {
     const task = create(TaskSchema, { id: `t${i}`, contextId: contextOf(i) });
-    await store.create(task);
-    await store.append(task.id, statusChange(task, TaskState.SUBMITTED));
+    const change = statusChange(task, TaskState.SUBMITTED);
+    // Distinct status times, one second apart, oldest first: the listing order does not hang on the clock.
+    if (change.case === "statusUpdate" && change.value.status !== undefined) change.value.status.timestamp = { $typeName: "google.protobuf.Timestamp", seconds: BigInt(1_000 + i), nanos: 0 };
+    await store.create(task, change);
   }
   return store;
+}
+
+function query(overrides: Partial<TaskQuery> = {}): TaskQuery {
+  return { contextId: "", state: TaskState.UNSPECIFIED, statusAfterMs: undefined, pageSize: 10, pageToken: "", ...overrides };
 }
 
 describe.each(kinds)("$name", ({ skip, open }) => {
@@ -50,11 +59,23 @@ describe.each(kinds)("$name", ({ skip, open }) => {
     expect((await store.events("t0", 0n)).map((e) => e.sequence)).toEqual([1n, 2n, 3n]);
     expect((await store.events("t0", 2n)).map((e) => e.sequence)).toEqual([3n]);
     const stored = await store.get("t0");
-    expect(stored?.status?.state).toBe(TaskState.COMPLETED);
+    expect(stored?.task.status?.state).toBe(TaskState.COMPLETED);
     expect(stored?.lastSequence).toBe(3n);
-    expect(stored?.history.length).toBe(2); // the two agent messages
+    expect(stored?.task.history.length).toBe(2); // the two agent messages
     await expect(store.events("missing", 0n)).rejects.toMatchObject({ code: Code.NotFound });
-    await expect(store.create(create(TaskSchema, { id: "t0" }))).rejects.toMatchObject({ code: Code.AlreadyExists });
+    await expect(store.create(create(TaskSchema, { id: "t0" }), statusChange(task, TaskState.SUBMITTED))).rejects.toMatchObject({ code: Code.AlreadyExists });
+  });
+
+  it.skipIf(skip !== undefined)("records a change only from the states it is allowed from", async () => {
+    const store = await withTasks((await open()).store, 1);
+    const task = { id: "t0", contextId: "ctx-0" };
+    await expect(store.append("t0", statusChange(task, TaskState.WORKING), { from: [TaskState.INPUT_REQUIRED] })).rejects.toMatchObject({
+      code: Code.FailedPrecondition,
+      rawMessage: "task t0 is SUBMITTED, not INPUT_REQUIRED",
+    });
+    await store.append("t0", statusChange(task, TaskState.INPUT_REQUIRED, "which key?"));
+    const resumed = await store.append("t0", statusChange(task, TaskState.WORKING), { from: [TaskState.INPUT_REQUIRED] });
+    expect(resumed.sequence).toBe(3n);
   });
 
   it.skipIf(skip !== undefined)("refuses events after the final one", async () => {
@@ -68,23 +89,30 @@ describe.each(kinds)("$name", ({ skip, open }) => {
     });
   });
 
-  it.skipIf(skip !== undefined)("lists newest first in pages, filtered, and refuses bad tokens", async () => {
+  it.skipIf(skip !== undefined)("lists by latest status first in pages, filtered, with totals, and refuses bad tokens", async () => {
     const store = await withTasks((await open()).store, 5);
-    const first = await store.list({ contextId: "", states: [], pageSize: 2, pageToken: "" });
+    const first = await store.list(query({ pageSize: 2 }));
     expect(first.tasks.map((t) => t.id)).toEqual(["t4", "t3"]);
-    const second = await store.list({ contextId: "", states: [], pageSize: 2, pageToken: first.nextPageToken });
+    expect(first.totalSize).toBe(5);
+    const second = await store.list(query({ pageSize: 2, pageToken: first.nextPageToken }));
     expect(second.tasks.map((t) => t.id)).toEqual(["t2", "t1"]);
-    const third = await store.list({ contextId: "", states: [], pageSize: 2, pageToken: second.nextPageToken });
-    expect(third).toMatchObject({ tasks: [{ id: "t0" }], nextPageToken: "" });
+    const third = await store.list(query({ pageSize: 2, pageToken: second.nextPageToken }));
+    expect(third).toMatchObject({ tasks: [{ id: "t0" }], nextPageToken: "", totalSize: 5 });
 
-    const ctx = await store.list({ contextId: "ctx-1", states: [TaskState.SUBMITTED], pageSize: 10, pageToken: "" });
-    expect(ctx.tasks.map((t) => t.id)).toEqual(["t3", "t1"]);
-    expect((await store.list({ contextId: "", states: [TaskState.COMPLETED], pageSize: 10, pageToken: "" })).tasks).toEqual([]);
+    // A status change moves a task to the front.
+    await store.append("t1", statusChange({ id: "t1", contextId: "ctx-1" }, TaskState.COMPLETED));
+    expect((await store.list(query({ pageSize: 1 }))).tasks.map((t) => t.id)).toEqual(["t1"]);
 
-    await expect(store.list({ contextId: "", states: [], pageSize: 2, pageToken: "nonsense" })).rejects.toSatisfy(
+    const ctx = await store.list(query({ contextId: "ctx-1", state: TaskState.SUBMITTED }));
+    expect(ctx).toMatchObject({ tasks: [{ id: "t3" }], totalSize: 1 });
+    expect((await store.list(query({ state: TaskState.FAILED }))).tasks).toEqual([]);
+    const after = await store.list(query({ statusAfterMs: 1_002_000 }));
+    expect(after.tasks.map((t) => t.id)).toEqual(["t1", "t4", "t3"]);
+
+    await expect(store.list(query({ pageSize: 2, pageToken: "nonsense" }))).rejects.toSatisfy(
       (e: unknown) => e instanceof KledError && e.code === Code.InvalidArgument && e.rawMessage.startsWith('page_token "nonsense"'),
     );
-    await expect(store.list({ contextId: "ctx-0", states: [], pageSize: 2, pageToken: first.nextPageToken })).rejects.toMatchObject({
+    await expect(store.list(query({ contextId: "ctx-0", pageSize: 2, pageToken: first.nextPageToken }))).rejects.toMatchObject({
       code: Code.InvalidArgument,
     });
   });
@@ -93,8 +121,8 @@ describe.each(kinds)("$name", ({ skip, open }) => {
     const store = await withTasks((await open()).store, 1);
     const copy = await store.get("t0");
     if (copy === undefined) throw new Error("no task");
-    copy.contextId = "changed";
-    expect((await store.get("t0"))?.contextId).toBe("ctx-0");
+    copy.task.contextId = "changed";
+    expect((await store.get("t0"))?.task.contextId).toBe("ctx-0");
   });
 
   it.skipIf(skip !== undefined)("keeps sequences gap-free under concurrent appends, and lets only one writer end a task", async () => {
@@ -131,5 +159,43 @@ describe.each(kinds.slice(1))("$name and the outbox", ({ skip, open }) => {
     const rows = await db.database.fork().find(OutboxMessageSchema, {}, { orderBy: { id: "asc" } });
     expect(rows.map((row) => row.topic)).toEqual([TaskEventTopic.name]);
     expect((await store.get("t0"))?.lastSequence).toBe(1n);
+  });
+});
+
+/** A fresh push config store of each kind; the database ones on a database of their own. */
+const pushKinds: Array<{ name: string; skip: string | undefined; open(): Promise<PushConfigStore> }> = [
+  { name: "MemoryPushConfigStore", skip: undefined, open: async () => new MemoryPushConfigStore() },
+  { name: "MikroOrmPushConfigStore on SQLite", skip: undefined, open: () => mikroOrmPushStore(undefined) },
+  { name: "MikroOrmPushConfigStore on PostgreSQL", skip: postgres.skip, open: () => mikroOrmPushStore(postgres.url) },
+];
+
+async function mikroOrmPushStore(url: string | undefined): Promise<PushConfigStore> {
+  const db = await openTestDatabase([PushConfigRecordSchema], url);
+  opened.push(db);
+  return new MikroOrmPushConfigStore(db.database);
+}
+
+describe.each(pushKinds)("$name", ({ skip, open }) => {
+  it.skipIf(skip !== undefined)("keeps configs per task: replace by id, page, list for delivery, delete idempotently", async () => {
+    const store = await open();
+    const config = (taskId: string, id: string, url = `https://hooks.example/${id}`) => create(TaskPushNotificationConfigSchema, { taskId, id, url });
+    for (const id of ["a", "b", "c"]) await store.save(config("t1", id));
+    await store.save(config("t2", "a"));
+    await store.save(config("t1", "b", "https://hooks.example/b2"));
+    expect((await store.get("t1", "b"))?.url).toBe("https://hooks.example/b2");
+    expect(await store.get("t1", "missing")).toBeUndefined();
+    expect((await store.listPushConfigs("t1")).map((c) => c.id)).toEqual(["a", "c", "b"]);
+    expect(await store.listPushConfigs("none")).toEqual([]);
+
+    const first = await store.page("t1", 2, "");
+    expect(first.configs.map((c) => c.id)).toEqual(["a", "c"]);
+    const second = await store.page("t1", 2, first.nextPageToken);
+    expect(second).toMatchObject({ configs: [{ id: "b" }], nextPageToken: "" });
+    await expect(store.page("t2", 2, first.nextPageToken)).rejects.toMatchObject({ code: Code.InvalidArgument });
+
+    await store.delete("t1", "a");
+    await store.delete("t1", "a");
+    expect((await store.listPushConfigs("t1")).map((c) => c.id)).toEqual(["c", "b"]);
+    expect((await store.listPushConfigs("t2")).map((c) => c.id)).toEqual(["a"]);
   });
 });
