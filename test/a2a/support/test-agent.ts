@@ -40,6 +40,7 @@ function a2aStatus(code: Code, reason: string, message: string, metadata: Record
  * on the first text part of a message:
  * - "reply: …": answers with a Message, no task;
  * - "wait": the task stays WORKING until canceled;
+ * - "break": streaming, the Task, then the call fails UNAVAILABLE;
  * - anything else: the task completes with an artifact echoing the text.
  * Errors go out the A2A gRPC way (status + ErrorInfo), except
  * GetExtendedAgentCard, which answers with a bare FAILED_PRECONDITION, to
@@ -93,6 +94,7 @@ export class TestAgent implements A2AServiceHandler, AgentServiceHandler {
       const task = this.#start(request);
       yield { payload: { case: "task", value: create(TaskSchema, task) } };
       const text = textOf(request);
+      if (text === "break") throw new KledError(Code.Unavailable, "the agent lost its worker");
       if (text !== "wait") {
         this.#setState(task, TaskState.WORKING);
         yield { payload: { case: "statusUpdate", value: { taskId: task.id, contextId: task.contextId, status: task.status } } };
