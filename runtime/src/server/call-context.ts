@@ -33,9 +33,12 @@ export interface CallContextInit {
  * The deadline has a timer of ours that aborts the signal when it passes:
  * grpc-js ends the call at the deadline too, but reports it only when its
  * own timer fires and the stream closes, which a busy server may see late,
- * and not at all to a handler that started after the call was over. Code
- * about to do something lasting (start the handler, commit) asks
- * {@link stopReason}, which also reads the clock.
+ * and not at all to a handler that started after the call was over. The
+ * timer is set when the signal is first read: only a reader of the signal
+ * needs to be woken, and most unary calls (all carrying the client's default
+ * deadline) end without one, so they skip a timer each. Code about to do
+ * something lasting (start the handler, commit, send a stream's next
+ * message) asks {@link stopReason}, which reads the clock.
  */
 export class CallContext implements ServerContext {
   readonly method: MethodDefinition;
@@ -70,12 +73,7 @@ export class CallContext implements ServerContext {
     this.#peerCertificate = init.peerCertificate;
     this.requestId = init.requestId;
     this.#parentLogger = init.parentLogger;
-    if (init.deadline !== undefined) {
-      const left = init.deadline.getTime() - Date.now();
-      if (left <= 0) this.abort(this.#deadlineExceeded());
-      // Unref'd: a pending deadline must not keep the process alive.
-      else this.#deadlineTimer = setTimeout(() => this.abort(this.#deadlineExceeded()), left).unref();
-    }
+    if (init.deadline !== undefined && init.deadline.getTime() <= Date.now()) this.abort(this.#deadlineExceeded());
   }
 
   get peerCertificate(): PeerCertificate | undefined {
@@ -96,8 +94,18 @@ export class CallContext implements ServerContext {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+      else this.#armDeadline();
     }
     return this.#controller.signal;
+  }
+
+  /** Aborts at the deadline: now if it has passed, else by a timer. */
+  #armDeadline(): void {
+    if (this.deadline === undefined || this.#ended) return;
+    const left = this.deadline.getTime() - Date.now();
+    if (left <= 0) this.abort(this.#deadlineExceeded());
+    // Unref'd: a pending deadline must not keep the process alive.
+    else this.#deadlineTimer = setTimeout(() => this.abort(this.#deadlineExceeded()), left).unref();
   }
 
   /** Why the call was aborted, or undefined while it was not; reads without making the signal. */

@@ -122,7 +122,8 @@ function unaryResponder(
         throw new KledError(Code.Internal, `middleware of ${binding.method.path} answered a unary method with a stream`);
       }
       // An answer after the call ended early reached no one: report why it ended.
-      if (context.abortReason !== undefined) throw context.abortReason;
+      const stopped = context.stopReason();
+      if (stopped !== undefined) throw stopped;
       const bytes = toBuffer(codec.encode(binding.method.output, response.message));
       sendHeader(call, context);
       callback(null, bytes, trailerOf(context));

@@ -31,7 +31,8 @@ export async function sendResponseMessages(
   send: (message: Message) => Promise<void> | undefined,
   context: CallContext,
 ): Promise<void> {
-  const stopped = () => context.abortReason !== undefined;
+  // The clock too: the deadline's timer exists only once the handler read its signal.
+  const stopped = () => context.stopReason() !== undefined;
   if (messages instanceof ResponseStream) {
     await messages.pump(send, stopped);
   } else {

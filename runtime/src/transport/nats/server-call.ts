@@ -116,7 +116,8 @@ export class ServerCall {
       throw new KledError(Code.Internal, `middleware of ${this.binding.method.path} answered a unary method with a stream`);
     }
     // An answer after the call ended early reached no one: report why it ended.
-    if (this.context.abortReason !== undefined) throw this.context.abortReason;
+    const stopped = this.context.stopReason();
+    if (stopped !== undefined) throw stopped;
     const bytes = this.#encode(codec, response.message);
     const header = this.context.takeHeader();
     const trailer = this.context.trailer;
