@@ -75,8 +75,19 @@ export interface McpGatewayOptions {
   rateLimit?: McpGatewayRateLimit;
   /** Limits of revision 2025-11-25's sessions. */
   sessions?: Pick<LegacySessionsOptions, "maxSessions" | "sessionIdleMs">;
+  /**
+   * More endpoints on the gateway's HTTP server (the CLI mounts the A2A
+   * gateway this way): asked in order for each request outside the MCP
+   * endpoint and its metadata; a handler that answers returns true, one
+   * that does not own the path returns false without touching the response.
+   * They run before the 404 and do their own origin checks and auth.
+   */
+  httpHandlers?: readonly HttpHandler[];
   logger?: Logger;
 }
+
+/** An extra endpoint of the gateway's HTTP server: true when it answered the request. */
+export type HttpHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 /**
  * The MCP gateway: one Streamable HTTP endpoint serving the tools,
@@ -199,6 +210,7 @@ export class McpGateway {
       return;
     }
     if (path !== (this.#options.path ?? DEFAULT_MCP_PATH)) {
+      for (const handler of this.#options.httpHandlers ?? []) if (handler(request, response)) return;
       response.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${this.#options.path ?? DEFAULT_MCP_PATH}\n`);
       return;
     }

@@ -11,6 +11,7 @@ export {
   DEFAULT_MCP_PATH,
   DEFAULT_REQUEST_TIMEOUT_MS,
   McpGateway,
+  type HttpHandler,
   type McpGatewayOptions,
 } from "../mcp-gateway/gateway.js";
 export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
