@@ -11,6 +11,8 @@ import { startProtoToolBackend, type ProtoToolBackend } from "../mcp-gateway/pro
 import { CLIENT_LINES, connect, startMcpBackend } from "../mcp-gateway/support.js";
 import { uniqueServiceType } from "../registry/mdns-fixtures.js";
 import { waitUntil } from "../registry/wait.js";
+import { sdkClient, textMessage } from "../a2a/support/gateway.js";
+import { startTestAgent } from "../a2a/support/test-agent.js";
 import { createKled, type RunningKled } from "./support/run-kled.js";
 
 /** mDNS of this test only, shared by the backends started here and the `kled gateway` process. */
@@ -24,6 +26,7 @@ let dir: string;
 let registry: MdnsRegistry;
 let mcpBackend: Service;
 let echo: ProtoToolBackend;
+let agent: Service;
 let gateway: RunningKled;
 let url: string;
 
@@ -32,6 +35,7 @@ beforeAll(async () => {
   registry = new MdnsRegistry({ serviceType });
   mcpBackend = await startMcpBackend(registry, "gateway.mcp");
   echo = await startProtoToolBackend(registry, "gateway.echo");
+  ({ service: agent } = await startTestAgent(registry, "gateway.agent"));
   gateway = startKled(dir, "gateway", "--listen", "127.0.0.1:0");
   await waitUntil("kled gateway to print its URL", () => /MCP gateway on (\S+)/.test(gateway.output().stdout), DISCOVERY_TIMEOUT_MS);
   url = /MCP gateway on (\S+)/.exec(gateway.output().stdout)?.[1] ?? "";
@@ -40,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (gateway !== undefined && gateway.child.exitCode === null) gateway.child.kill("SIGTERM");
   await echo?.stop();
+  await agent?.stop();
   await mcpBackend?.stop();
   await registry?.close();
   await rm(dir, { recursive: true, force: true });
@@ -73,6 +78,15 @@ describe("kled gateway", () => {
     },
     DISCOVERY_TIMEOUT_MS + 10_000,
   );
+
+  test("serves the registry's A2A agents on the same port and says where", async () => {
+    const origin = new URL(url).origin;
+    expect(gateway.output().stdout).toContain(`A2A gateway on ${origin}/a2a/{agent}/`);
+    const agentUrl = `${origin}/a2a/gateway.agent/`;
+    await waitUntil("the gateway to serve the agent's card", async () => (await fetch(`${agentUrl}.well-known/agent-card.json`)).status === 200, DISCOVERY_TIMEOUT_MS, 250);
+    const client = await sdkClient(agentUrl, "HTTP+JSON");
+    expect(await client.sendMessage(textMessage("reply: via kled gateway"))).toMatchObject({ parts: [{ content: { $case: "text", value: "via kled gateway" } }] });
+  }, DISCOVERY_TIMEOUT_MS + 10_000);
 
   test("stops on SIGTERM with exit code 0", async () => {
     gateway.child.kill("SIGTERM");
