@@ -175,6 +175,19 @@ describe("HTTP+JSON protocol errors", () => {
     expect(versioned.status).toBe(200);
   });
 
+  it("query values are typed by the request message: enums by name, numbers in decimal, booleans as true/false", async () => {
+    expect((await call("/tasks?status=TASK_STATE_COMPLETED&pageSize=2&includeArtifacts=true")).status).toBe(200);
+    for (const [query, named] of [
+      ["status=DONE", "status"],
+      ["pageSize=many", "page_size"],
+      ["includeArtifacts=yes", "includeArtifacts"],
+    ] as const) {
+      const response = await call(`/tasks?${query}`);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain(named);
+    }
+  });
+
   it("an unsupported A2A-Version is 400 with ErrorInfo VERSION_NOT_SUPPORTED", async () => {
     const response = await call("/tasks", { headers: { "a2a-version": "0.3" } });
     expect(response.status).toBe(400);

@@ -38,7 +38,13 @@ function scalarJson(field: DescField, key: string, value: string): JsonValue {
     // Timestamps, durations and wrappers have string forms in ProtoJSON; other messages fail in fromJson, named.
     return value;
   }
-  if (kind === "scalar" && (field.scalar === ScalarType.BOOL)) {
+  if (kind === "enum") {
+    // Checked here so that the error names the parameter, not only the enum type.
+    const values = (field.enum?.values ?? []).map((entry) => entry.name);
+    if (!values.includes(value)) throw invalidParams(`query parameter ${JSON.stringify(key)} must be one of ${values.join(", ")}, not ${JSON.stringify(value)}`);
+    return value;
+  }
+  if (kind === "scalar" && field.scalar === ScalarType.BOOL) {
     if (value === "true") return true;
     if (value === "false") return false;
     throw invalidParams(`query parameter ${JSON.stringify(key)} must be true or false, not ${JSON.stringify(value)}`);
