@@ -9,7 +9,7 @@ import { waitUntil } from "../registry/wait.js";
 // The type checks here run under `tsc -p tsconfig.json` (which includes test/);
 // each @ts-expect-error fails the type check if its line stops being an error.
 async function typeChecks(broker: Broker): Promise<void> {
-  await broker.publish(TaskEventTopic, { taskId: "t1", sequence: 1n, event: { case: "statusUpdate", value: { final: true } } });
+  await broker.publish(TaskEventTopic, { taskId: "t1", sequence: 1n, event: { case: "statusUpdate", value: { taskId: "t1" } } });
   // @ts-expect-error -- not a field of TaskEvent
   await broker.publish(TaskEventTopic, { taskId: "t1", notAField: true });
   // @ts-expect-error -- sequence is a uint64: bigint, not string
@@ -36,10 +36,10 @@ describe("typed topics", () => {
     expect(typeChecks).toBeTypeOf("function");
     const received: TaskEvent[] = [];
     await broker.subscribe(TaskEventTopic, (event) => void received.push(event));
-    await broker.publish(TaskEventTopic, { taskId: "t1", sequence: 3n, event: { case: "statusUpdate", value: { final: true } } });
+    await broker.publish(TaskEventTopic, { taskId: "t1", sequence: 3n, event: { case: "statusUpdate", value: { taskId: "t1" } } });
     await waitUntil("received", () => received.length === 1, 1000);
     expect(received[0]).toMatchObject({ $typeName: "kled.agent.v1.TaskEvent", taskId: "t1", sequence: 3n });
-    expect(received[0]?.event).toMatchObject({ case: "statusUpdate", value: { final: true } });
+    expect(received[0]?.event).toMatchObject({ case: "statusUpdate", value: { taskId: "t1" } });
     expect(TaskEventTopic.name).toBe("kled.agent.v1.task-events");
     await broker.close();
   });

@@ -13,8 +13,9 @@ import { silentLogger } from "@kled/runtime";
 import { RedisBroker } from "@kled/runtime/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_GROUP, subscribeAudit, type AuditLine } from "../../examples/src/audit/audit-log.js";
+import { Role, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { createAgentServiceClient, TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
-import { Role, TaskState } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
+import { createA2AServiceClient } from "../../examples/src/gen/lf/a2a/v1/a2a_kled.js";
 import { AGENT_SERVICE_NAME } from "../../examples/src/shared/service-names.js";
 import { inspector, pendingCount } from "../broker/support/topics.js";
 import { waitUntil } from "../registry/wait.js";
@@ -51,17 +52,19 @@ describe("audit subscriber, in process", () => {
     const written: string[] = [];
     const subscription = await subscribeAudit(cluster.broker, [(line) => void written.push(line)]);
     const agent = createAgentServiceClient(cluster.client, { service: AGENT_SERVICE_NAME });
-    const { task } = await agent.createTask({
-      message: { role: Role.USER, parts: [{ part: { case: "text", value: "add 2 and 3, then multiply by 4" } }] },
+    const sent = await createA2AServiceClient(cluster.client, { service: AGENT_SERVICE_NAME }).sendMessage({
+      message: { role: Role.USER, parts: [{ content: { case: "text", value: "add 2 and 3, then multiply by 4" } }] },
+      configuration: { returnImmediately: true },
     });
-    const id = task?.id ?? "";
+    const id = sent.payload.case === "task" ? sent.payload.value.id : "";
     const audited = () => lines(written.join("")).filter((line) => line.taskId === id);
     await waitUntil("the final event is audited", () => audited().some((line) => line.state === "COMPLETED"), 15_000);
     await subscription.close();
 
-    const { task: done } = await agent.getTask({ id });
+    const logged = [];
+    for await (const { event } of agent.subscribeTaskEvents({ taskId: id })) logged.push(event);
     const events = audited();
-    expect(events.map((line) => line.sequence)).toEqual(Array.from({ length: Number(done?.lastSequence) }, (_, i) => i + 1));
+    expect(events.map((line) => line.sequence)).toEqual(Array.from({ length: logged.length }, (_, i) => i + 1));
     expect(events.map((line) => line.state ?? `artifact:${line.artifact}`)).toEqual([
       "SUBMITTED",
       "WORKING",
@@ -107,7 +110,7 @@ describe.skipIf(redis.skip !== undefined)("audit subscriber, as a process on Red
       await broker.publish(TaskEventTopic, { taskId, sequence: 2n, time, event: answer });
       await broker.publish(
         TaskEventTopic,
-        { taskId, sequence: 3n, event: { case: "statusUpdate", value: { status: { state: TaskState.COMPLETED }, final: true } } },
+        { taskId, sequence: 3n, event: { case: "statusUpdate", value: { status: { state: TaskState.COMPLETED } } } },
         { codec: "json" },
       );
       await waitUntil("three lines are audited", () => lines(stdout).length === 3, 10_000);

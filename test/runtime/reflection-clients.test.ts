@@ -42,14 +42,7 @@ function documents(stdout: string): unknown[] {
     .map((text) => JSON.parse(text) as unknown);
 }
 
-const agentMethods = [
-  "kled.agent.v1.AgentService/CancelTask",
-  "kled.agent.v1.AgentService/CreateTask",
-  "kled.agent.v1.AgentService/GetAgentCard",
-  "kled.agent.v1.AgentService/GetTask",
-  "kled.agent.v1.AgentService/ListTasks",
-  "kled.agent.v1.AgentService/SubscribeTask",
-];
+const agentMethods = ["kled.agent.v1.AgentService/GetAgentCard", "kled.agent.v1.AgentService/SubscribeTaskEvents"];
 
 /** A handler whose every method fails with UNIMPLEMENTED. */
 const unimplementedAgent = new Proxy(
@@ -113,9 +106,9 @@ describe("server reflection with buf curl and kled call", { timeout: CLIENT_TEST
   });
 
   it("buf curl resolves the agent's schema (well-known types, custom options) and reaches the handler", async () => {
-    // The request uses a Struct field: buf curl must have resolved google/protobuf/struct.proto.
-    const request = JSON.stringify({ message: { role: "ROLE_USER", parts: [{ data: { a: 1 } }] } });
-    const result = await bufCurl("-d", request, `${url}/kled.agent.v1.AgentService/CreateTask`);
+    // The agent's file imports lf/a2a/v1/a2a.proto (Struct, Value, Empty) and the options: buf curl
+    // must resolve them all to encode even this empty request.
+    const result = await bufCurl("-d", "{}", `${url}/kled.agent.v1.AgentService/GetAgentCard`);
     // The handler's own status, so the request was encoded from the reflected schema and sent.
     expect(result.stderr).toContain("unimplemented");
     expect(result.stderr).toContain("not implemented in this test");

@@ -6,7 +6,7 @@
  * extends google.protobuf.MessageOptions and sets a custom option).
  */
 import { create, createFileRegistry, fromBinary, getOption, hasOption, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KledError, KledServer, silentLogger } from "@kled/runtime";
 import {
@@ -25,6 +25,8 @@ type Version = "v1" | "v1alpha";
 
 const NOT_FOUND = 5;
 const AGENT_FILE = "kled/agent/v1/agent.proto";
+/** Imported by the agent's file: the served files include it, and its enums. */
+const A2A_FILE = "lf/a2a/v1/a2a.proto";
 const OPTIONS_FILE = "kled/options/v1/options.proto";
 const MESSAGE_OPTIONS = "google.protobuf.MessageOptions";
 const TOPIC_EXTENSION_NUMBER = 50710;
@@ -49,10 +51,22 @@ function filesOf(response: ServerReflectionResponse) {
   return answer.value.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
 }
 
-/** A registry of `files`, resolving the first one's imports among the others, as clients do (in any order). */
+/**
+ * A registry of `files` (in any order), as clients build one: each file after
+ * its imports. Ordered here because createFileRegistry's own resolver adds a
+ * file imported twice (agent.proto and a2a.proto both import timestamp.proto)
+ * after one of its importers.
+ */
 function registryOf(files: FileDescriptorProto[]) {
   const byName = new Map(files.map((file) => [file.name, file]));
-  return createFileRegistry(files[0] as FileDescriptorProto, (name) => byName.get(name));
+  const ordered: FileDescriptorProto[] = [];
+  const visit = (file: FileDescriptorProto | undefined): void => {
+    if (file === undefined || ordered.includes(file)) return;
+    for (const dependency of file.dependency) visit(byName.get(dependency));
+    ordered.push(file);
+  };
+  files.forEach(visit);
+  return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
 }
 
 function errorOf(response: ServerReflectionResponse) {
@@ -103,7 +117,15 @@ describe("server reflection protocol", () => {
     const files = filesOf(await reflectOne(address, filename(AGENT_FILE)));
     expect(files[0]?.name).toBe(AGENT_FILE);
     expect(files.map((f) => f.name).sort()).toEqual(
-      [AGENT_FILE, "google/protobuf/descriptor.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto", OPTIONS_FILE].sort(),
+      [
+        AGENT_FILE,
+        A2A_FILE,
+        "google/protobuf/descriptor.proto",
+        "google/protobuf/empty.proto",
+        "google/protobuf/struct.proto",
+        "google/protobuf/timestamp.proto",
+        OPTIONS_FILE,
+      ].sort(),
     );
     const registry = registryOf(files);
     expect(registry.getService("kled.agent.v1.AgentService")?.methods.length).toBeGreaterThan(0);
@@ -126,8 +148,8 @@ describe("server reflection protocol", () => {
     ["a field", "kled.agent.v1.TaskEvent.task_id", AGENT_FILE],
     ["a oneof", "kled.agent.v1.TaskEvent.event", AGENT_FILE],
     ["a nested message (a map entry)", "kled.test.v1.EchoResponse.MetadataEntry", "kled/test/v1/echo.proto"],
-    ["an enum", "kled.agent.v1.TaskState", AGENT_FILE],
-    ["an enum value (scoped beside its enum)", "kled.agent.v1.TASK_STATE_WORKING", AGENT_FILE],
+    ["an enum", "lf.a2a.v1.TaskState", A2A_FILE],
+    ["an enum value (scoped beside its enum)", "lf.a2a.v1.TASK_STATE_WORKING", A2A_FILE],
     ["an extension", "kled.options.v1.topic", OPTIONS_FILE],
     ["an imported well-known type", "google.protobuf.Timestamp", "google/protobuf/timestamp.proto"],
     ["the health service", "grpc.health.v1.Health.Check", "grpc/health/v1/health.proto"],
@@ -198,7 +220,7 @@ describe("server reflection protocol", () => {
       filename(OPTIONS_FILE),
       symbol("google.protobuf.Timestamp"),
     ]);
-    expect(filesOf(agent as ServerReflectionResponse)).toHaveLength(5);
+    expect(filesOf(agent as ServerReflectionResponse)).toHaveLength(7);
     expect(filesOf(options as ServerReflectionResponse).map((f) => f.name)).toEqual([OPTIONS_FILE]);
     expect(filesOf(timestamp as ServerReflectionResponse).map((f) => f.name)).toEqual(["google/protobuf/timestamp.proto"]);
     // A new stream starts afresh.

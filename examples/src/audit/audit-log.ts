@@ -1,7 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Broker, Delivery, Subscription } from "@kled/runtime";
 import { TaskEventTopic } from "../gen/kled/agent/v1/agent_kled.js";
-import { TaskState, type TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
+import { TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
 
 /**
  * The consumer group of audit subscribers: instances share the events, and
