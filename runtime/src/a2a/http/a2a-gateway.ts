@@ -150,7 +150,13 @@ export class A2aGateway {
    * response, for every other path.
    */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    const url = new URL(request.url ?? "/", "http://gateway");
+    let url: URL;
+    try {
+      url = new URL(request.url ?? "/", "http://gateway");
+    } catch {
+      // An absolute-form request target that does not parse; not a path this gateway owns.
+      return false;
+    }
     const path = url.pathname;
     if (path === AGENT_CARD_PATH || path === `${this.#path}${AGENT_CARD_PATH}`) {
       this.#serveRootCard(request, response);
