@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toJson } from "@bufbuild/protobuf";
 import type { Client } from "../../client/client.js";
@@ -11,6 +10,7 @@ import type { Registry } from "../../registry/registry.js";
 import { AgentCaller } from "./agent-caller.js";
 import { AgentCards, DEFAULT_CARD_TIMEOUT_MS, DEFAULT_CARD_TTL_MS } from "./agent-cards.js";
 import { AgentDirectory, type AgentEntry } from "./agent-directory.js";
+import { answerCard } from "./card-response.js";
 import type { BindingContext } from "./binding-context.js";
 import { BindingError, JSON_RPC_CODE } from "./binding-error.js";
 import { withGatewayInterfaces, type GatewayInterfaces } from "./card-interfaces.js";
@@ -248,20 +248,7 @@ export class A2aGateway {
       answerRestError(response, new BindingError(JSON_RPC_CODE.serverError, 502, "UNAVAILABLE", `${messageOf(error)}; does the agent serve kled.agent.v1.AgentService?`));
       return;
     }
-    const etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 32)}"`;
-    const headers = {
-      "content-type": "application/json",
-      // Public by design (A2A 1.0 section 8.2): any page may read a card.
-      "access-control-allow-origin": "*",
-      "cache-control": `public, max-age=${Math.floor((this.#options.cardTtlMs ?? DEFAULT_CARD_TTL_MS) / 1000)}`,
-      etag,
-      ...(this.#options.publicUrl === undefined ? { vary: "Host" } : {}),
-    };
-    if (request.headers["if-none-match"] === etag) {
-      response.writeHead(304, headers).end();
-      return;
-    }
-    response.writeHead(200, headers).end(request.method === "HEAD" ? undefined : json);
+    answerCard(request, response, json, this.#options.cardTtlMs ?? DEFAULT_CARD_TTL_MS, this.#options.publicUrl === undefined);
   }
 
   /**
