@@ -27,8 +27,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Code, codeName, KledClient, KledError, registryFromEnv, type Node } from "@kled/runtime";
 import { bearerToken } from "@kled/runtime/auth";
+import { Role, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { createAgentServiceClient } from "../gen/kled/agent/v1/agent_kled.js";
-import { Role, TaskState } from "../gen/kled/agent/v1/agent_pb.js";
+import { createA2AServiceClient } from "../gen/lf/a2a/v1/a2a_kled.js";
 import { createMcpServiceClient } from "../gen/kled/mcp/v1/mcp_kled.js";
 import { AGENT_SERVICE_NAME, INVENTORY_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
 import { ServiceProcess } from "./child-process.js";
@@ -82,7 +83,7 @@ const agentEnv: NodeJS.ProcessEnv = {
   KLED_DATABASE_URL: `sqlite:${join(dataDir, "agent.db")}`,
   KLED_BROKER: brokerSpec,
 };
-/** The trace the task runs in: the demo starts it (it sends this trace's context with CreateTask) and exports nothing itself. */
+/** The trace the task runs in: the demo starts it (it sends this trace's context with SendMessage) and exports nothing itself. */
 const traceId = randomBytes(16).toString("hex");
 const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -138,22 +139,26 @@ async function run(signal: AbortSignal): Promise<void> {
   }
 
   const agent = createAgentServiceClient(client, { service: AGENT_SERVICE_NAME });
+  const a2a = createA2AServiceClient(client, { service: AGENT_SERVICE_NAME });
   const { card } = await agent.getAgentCard({}, { signal });
-  say(`agent ${card?.name ?? "?"} ${card?.version ?? ""}: submitting task\n    "${TASK}"`);
-  const { task } = await agent.createTask(
-    { message: { role: Role.USER, parts: [{ part: { case: "text", value: TASK } }] } },
+  say(`agent ${card?.name ?? "?"} ${card?.version ?? ""} (A2A ${card?.supportedInterfaces[0]?.protocolVersion ?? "?"}): sending the task\n    "${TASK}"`);
+  // return_immediately: the demo follows the task through its numbered event log instead of waiting.
+  const sent = await a2a.sendMessage(
+    {
+      message: { messageId: randomBytes(8).toString("hex"), role: Role.USER, parts: [{ content: { case: "text", value: TASK } }] },
+      configuration: { returnImmediately: true },
+    },
     { signal, metadata: { traceparent } },
   );
-  if (task === undefined) throw new Error("CreateTask answered without a task");
+  if (sent.payload.case !== "task") throw new Error("SendMessage answered without a task");
+  const task = sent.payload.value;
   say(`task ${task.id} events:`);
   let finalState = TaskState.UNSPECIFIED;
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(TASK_TIMEOUT_MS)]);
-  for await (const { event } of agent.subscribeTask({ taskId: task.id }, { signal: deadline })) {
+  for await (const { event } of agent.subscribeTaskEvents({ taskId: task.id }, { signal: deadline })) {
     if (event === undefined) continue;
     process.stdout.write(`${eventLine(event)}\n`);
-    if (event.event.case === "statusUpdate" && event.event.value.final) {
-      finalState = event.event.value.status?.state ?? TaskState.UNSPECIFIED;
-    }
+    if (event.event.case === "statusUpdate") finalState = event.event.value.status?.state ?? TaskState.UNSPECIFIED;
   }
   if (finalState !== TaskState.COMPLETED) {
     throw new Error(`the task ended ${TaskState[finalState] ?? finalState}, not COMPLETED`);

@@ -1,6 +1,6 @@
 import { styleText } from "node:util";
+import { TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
-import { TaskState } from "../gen/kled/agent/v1/agent_pb.js";
 
 /** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). */
 const colour = process.stdout.isTTY && (process.env["NO_COLOR"] ?? "") === "";
@@ -33,7 +33,7 @@ export function eventLine(event: TaskEvent): string {
       const state = status?.state ?? TaskState.UNSPECIFIED;
       const name = (TaskState[state] ?? String(state)).padEnd(9);
       const text = (status?.message?.parts ?? [])
-        .map((part) => (part.part.case === "text" ? part.part.value : ""))
+        .map((part) => (part.content.case === "text" ? part.content.value : ""))
         .join(" ")
         .replaceAll("\n", "\n" + " ".repeat(18));
       return `  ${sequence}  ${paint(stateStyles[state] ?? "cyan", name)}  ${text}`.trimEnd();
