@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonObject } from "@bufbuild/protobuf";
+// The media type of the HTTP+JSON binding (A2A 1.0 section 11.1), the one push notifications use too.
+import { A2A_JSON_CONTENT_TYPE } from "../push/webhook-request.js";
 import { versionError } from "./a2a-version.js";
 import type { AgentRequest } from "./agent-caller.js";
 import type { BindingContext } from "./binding-context.js";
@@ -9,8 +11,6 @@ import { parseJson, readBody } from "./request-body.js";
 import { matchRoute, REST_ROUTES, type RouteMatch } from "./rest-routes.js";
 import { answerWithSse, bindingError } from "./sse-response.js";
 
-/** The media type of the HTTP+JSON binding (A2A 1.0 section 11.1). */
-export const A2A_JSON_CONTENT_TYPE = "application/a2a+json";
 
 /**
  * A2A's HTTP+JSON binding (A2A 1.0 section 11) for one agent: `path` is the
