@@ -2,6 +2,7 @@ import { Code, KledError } from "@kled/runtime";
 import { Role, type Task, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { a2aErrorInfo } from "../../examples/src/agent/a2a-errors.js";
+import { exampleAgentCard } from "../../examples/src/agent/agent-card.js";
 import { type AgentServiceClient, createAgentServiceClient, TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import type { TaskEvent } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
 import { type A2AServiceClient, createA2AServiceClient } from "../../examples/src/gen/lf/a2a/v1/a2a_kled.js";
@@ -262,6 +263,12 @@ describe("example agent end to end (Kled's generated clients)", () => {
     expect(card?.capabilities).toMatchObject({ streaming: true, pushNotifications: true, extendedAgentCard: false });
     expect(card?.securitySchemes).toEqual({});
     expect(card?.skills.map((s) => s.id)).toEqual(["arithmetic", "text", "key-value"]);
+    // An agent that enforces JWT bearer tokens (main.ts with KLED_AUTH_*) declares the scheme and requires it.
+    const guarded = exampleAgentCard({ version: "1", address: "127.0.0.1:1", bearerAuth: true });
+    expect(guarded.securitySchemes).toEqual({
+      bearer: { scheme: { case: "httpAuthSecurityScheme", value: expect.objectContaining({ scheme: "Bearer", bearerFormat: "JWT" }) } },
+    });
+    expect(guarded.securityRequirements).toEqual([{ schemes: { bearer: { list: [] } } }]);
   });
 });
 
