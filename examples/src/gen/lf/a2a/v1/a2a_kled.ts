@@ -34,7 +34,7 @@ export const A2AServiceDefinition: ServiceDefinition = /*@__PURE__*/ defineServi
   sendStreamingMessage: { idempotency: "unknown" },
   getTask: { idempotency: "no-side-effects" },
   listTasks: { idempotency: "no-side-effects" },
-  cancelTask: { idempotency: "idempotent" },
+  cancelTask: { idempotency: "unknown" },
   subscribeToTask: { idempotency: "no-side-effects" },
   createTaskPushNotificationConfig: { idempotency: "unknown" },
   getTaskPushNotificationConfig: { idempotency: "no-side-effects" },
@@ -81,7 +81,8 @@ export interface A2AServiceHandler {
   listTasks(request: ListTasksRequest, context: HandlerContext): MaybePromise<MessageInitShape<typeof ListTasksResponseSchema>>;
   /**
    * CancelTask asks the agent to stop a task and returns it. A task that
-   * has already ended cannot be canceled (TaskNotCancelableError).
+   * has already ended cannot be canceled (TaskNotCancelableError), so a
+   * second cancel fails: not idempotent, and not retried.
    *
    * @generated from rpc lf.a2a.v1.A2AService.CancelTask
    */
@@ -174,7 +175,8 @@ export interface A2AServiceClient {
   listTasks(request: MessageInitShape<typeof ListTasksRequestSchema>, options?: CallOptions): Reply<ListTasksResponse>;
   /**
    * CancelTask asks the agent to stop a task and returns it. A task that
-   * has already ended cannot be canceled (TaskNotCancelableError).
+   * has already ended cannot be canceled (TaskNotCancelableError), so a
+   * second cancel fails: not idempotent, and not retried.
    *
    * @generated from rpc lf.a2a.v1.A2AService.CancelTask
    */
