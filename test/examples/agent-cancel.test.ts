@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Planner } from "../../examples/src/agent/planner.js";
 import { RulePlanner } from "../../examples/src/agent/rule-planner.js";
 import { Role, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
-import { a2aErrorInfo } from "../../examples/src/agent/a2a-errors.js";
+import { a2aErrorInfo } from "@kled/runtime/a2a";
 import { type AgentServiceClient, createAgentServiceClient } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import type { SubscribeTaskEventsResponse, TaskEvent } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";
 import { type A2AServiceClient, createA2AServiceClient } from "../../examples/src/gen/lf/a2a/v1/a2a_kled.js";

@@ -1,7 +1,7 @@
 import { Code, KledError } from "@kled/runtime";
 import { Role, type Task, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { a2aErrorInfo } from "../../examples/src/agent/a2a-errors.js";
+import { a2aErrorInfo } from "@kled/runtime/a2a";
 import { exampleAgentCard } from "../../examples/src/agent/agent-card.js";
 import { type AgentServiceClient, createAgentServiceClient, TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import type { TaskEvent } from "../../examples/src/gen/kled/agent/v1/agent_pb.js";

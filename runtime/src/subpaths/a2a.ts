@@ -16,7 +16,8 @@ export { DEFAULT_CARD_TIMEOUT_MS, DEFAULT_CARD_TTL_MS } from "../a2a/http/agent-
 export { DEFAULT_SSE_KEEP_ALIVE_MS } from "../a2a/http/sse-stream.js";
 export { A2A_PROTOCOL_VERSION, A2A_VERSION_WHEN_ABSENT } from "../a2a/http/a2a-version.js";
 export { A2A_ERROR_DOMAIN, A2A_ERRORS, type A2aErrorKind, type A2aErrorName } from "../a2a/http/a2a-errors.js";
-export { a2aGrpcError } from "../a2a/http/a2a-grpc-error.js";
+export { a2aErrorInfo, a2aGrpcError } from "../a2a/http/a2a-grpc-error.js";
+export type { ErrorInfo } from "../a2a/http/status-details.js";
 export { A2A_SERVICE, A2A_SERVICE_TYPE } from "../a2a/http/a2a-service.js";
 export { AGENT_CARD_SERVICE, GET_AGENT_CARD_PATH } from "../a2a/http/agent-card-service.js";
 export { HTTP_JSON_BINDING, JSONRPC_BINDING } from "../a2a/http/card-interfaces.js";
