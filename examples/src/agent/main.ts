@@ -11,7 +11,9 @@
  * (embedded SQLite in memory by default); their events go through the
  * outbox to the broker KLED_BROKER names on TaskEventTopic: memory by
  * default, or redis / redis://host:port to share them with other processes
- * (examples/src/audit/main.ts consumes them). Serves until SIGINT or
+ * (examples/src/audit/main.ts consumes them), and from there, in the
+ * consumer group "a2a-push-delivery", to the webhooks of the tasks' push
+ * notification configs. Serves until SIGINT or
  * SIGTERM, then stops gracefully. With OTEL_EXPORTER_OTLP_ENDPOINT (or
  * another OTEL_* exporter setting) it exports its spans: calls served and
  * made, outbox writes and the relay's publishes. With a token verification
@@ -31,6 +33,7 @@ import { AGENT_SERVICE_NAME } from "../shared/service-names.js";
 import { agentAuth } from "./agent-auth.js";
 import { createExampleAgent } from "./create-agent.js";
 import { openAgentPersistence } from "./persistence.js";
+import { deliverPushNotifications } from "./push-delivery.js";
 
 const options = processOptions("agent", process.argv.slice(2));
 const logger = consoleLogger().child({ service: AGENT_SERVICE_NAME });
@@ -61,6 +64,8 @@ const agent = createExampleAgent({
   bearerAuth,
 });
 agent.register(service.server);
+// A2A push notifications: task events from the broker to the tasks' webhooks.
+const pushDelivery = await deliverPushNotifications(broker, agent.pushConfigs);
 // Running tasks end first (FAILED: "the agent stopped"), so that open
 // streams get their final event and the server drains quickly.
 service.beforeStop(() => agent.stop());
@@ -68,5 +73,6 @@ await service.run();
 // The relay publishes what the last tasks recorded before the database closes.
 await persistence.relay.relayOnce().catch(() => undefined);
 stopBacklog();
+await pushDelivery.close();
 await persistence.close();
 await broker.close();

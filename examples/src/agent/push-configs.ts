@@ -1,5 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, KledError } from "@kled/runtime";
+import { parseWebhookUrl } from "@kled/runtime/a2a";
 import {
   type DeleteTaskPushNotificationConfigRequest,
   type GetTaskPushNotificationConfigRequest,
@@ -27,20 +28,13 @@ export class PushConfigs {
     readonly store: PushConfigStore,
   ) {}
 
-  /** INVALID_ARGUMENT unless `config` can be delivered to: an http(s) URL, a scheme with credentials. */
+  /** INVALID_ARGUMENT unless `config` can be delivered to: an http(s) URL without user info, a scheme with credentials. */
   validate(config: MessageInitShape<typeof TaskPushNotificationConfigSchema>, field: string): void {
-    const url = config.url ?? "";
-    let parsed: URL | undefined;
+    // The sender's own check, so that a config accepted here can be delivered to.
     try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-      throw new KledError(
-        Code.InvalidArgument,
-        `${field}.url ${JSON.stringify(url)} is not an http(s) URL; give the webhook's absolute URL, e.g. https://client.example/a2a/webhook`,
-      );
+      parseWebhookUrl(config.url ?? "");
+    } catch (error) {
+      throw new KledError(Code.InvalidArgument, `${field}.url: ${(error as Error).message}`);
     }
     const authentication = config.authentication;
     if (authentication !== undefined && (authentication.scheme ?? "").trim() === "") {
