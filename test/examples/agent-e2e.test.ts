@@ -239,7 +239,7 @@ describe("example agent end to end (Kled's generated clients)", () => {
     await a2a.deleteTaskPushNotificationConfig({ taskId: task.id, id: "mine" });
     expect(a2aErrorInfo(await rejection(a2a.getTaskPushNotificationConfig({ taskId: task.id, id: "mine" })))?.reason).toBe("TASK_NOT_FOUND");
     expect((await rejection(a2a.createTaskPushNotificationConfig({ taskId: task.id, url: "ftp://x" }))).rawMessage).toMatch(
-      /^config.url "ftp:\/\/x" is not an http\(s\) URL/,
+      /^config.url: webhook URL ftp:\/\/x\/: scheme ftp: is not allowed; use http or https/,
     );
     expect(a2aErrorInfo(await rejection(a2a.createTaskPushNotificationConfig({ taskId: "missing", url: "https://x.example" })))?.reason).toBe(
       "TASK_NOT_FOUND",
