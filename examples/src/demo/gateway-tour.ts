@@ -1,8 +1,10 @@
 import type { Client, Registry } from "@kled/runtime";
+import { A2aGateway } from "@kled/runtime/a2a";
 import { McpGateway } from "@kled/runtime/mcp";
 import { Client as McpClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { InventoryServiceDefinition } from "../gen/kled/inventory/v1/inventory_kled.js";
-import { INVENTORY_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
+import { AGENT_SERVICE_NAME, INVENTORY_SERVICE_NAME, MCP_SERVICE_NAME } from "../shared/service-names.js";
+import { a2aTour } from "./a2a-tour.js";
 import { paint, say } from "./output.js";
 
 /** The countdown the streamed call runs: 3 2 1 0, so four progress notifications after the first. */
@@ -22,18 +24,21 @@ export interface GatewayTourOptions {
 }
 
 /**
- * Starts the MCP gateway on 127.0.0.1 (a free port) over the demo's
- * registry and drives it as an MCP host would, with the official client
+ * Starts the gateway as `kled gateway` does, on 127.0.0.1 (a free port)
+ * over the demo's registry: MCP at /mcp and the A2A bindings at /a2a/….
+ * Drives MCP as an MCP host would, with the official client
  * (`@modelcontextprotocol/client`, revision negotiated "auto"): lists the
  * tools of the MCP instances and of the inventory's proto methods, calls one
- * of each, and a streamed tool with progress. Throws on any step that fails,
- * with what it got.
+ * of each, and a streamed tool with progress; then the agent as an A2A
+ * client would (a2a-tour.ts). Throws on any step that fails, with what it got.
  */
 export async function gatewayTour({ registry, client, mcpInstances, signal }: GatewayTourOptions): Promise<void> {
   // No `auth` on the gateway: it listens on loopback for this process only.
   // The gateway's client signs every backend call with its own token, so the
   // MCP services still authenticate and authorize each tool call.
-  const gateway = new McpGateway({ registry, client });
+  const a2a = new A2aGateway({ registry, client });
+  await a2a.start();
+  const gateway = new McpGateway({ registry, client, httpHandlers: [(request, response) => a2a.handle(request, response)] });
   await gateway.start();
   const mcp = new McpClient({ name: "kled-demo", version: "0.1.0" }, { versionNegotiation: { mode: "auto" } });
   try {
@@ -65,9 +70,12 @@ export async function gatewayTour({ registry, client, mcpInstances, signal }: Ga
     if (progress.length < COUNTDOWN_FROM + 1) {
       throw new Error(`the streamed countdown reported ${progress.length} progress notifications; expected at least ${COUNTDOWN_FROM + 1}`);
     }
+
+    await a2aTour(a2a.agentUrl(new URL(gateway.url).origin, AGENT_SERVICE_NAME), signal);
   } finally {
     await mcp.close();
     await gateway.stop();
+    await a2a.stop();
   }
 }
 

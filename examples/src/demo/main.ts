@@ -8,10 +8,13 @@
  * through the transactional outbox. The demo submits a task that needs
  * several tool calls, streams its events, shows how the calls spread over
  * the two MCP instances, checks that MCP refuses callers without a token or
- * without the role, then starts the MCP gateway over the same registry and
- * drives it with the official MCP client (the tools of the MCP instances and
- * of the inventory's proto methods, a call of each, a streamed call's
- * progress), and stops everything. Every process exports its spans
+ * without the role, then starts the gateway over the same registry (MCP and
+ * A2A on one port, as `kled gateway` serves them) and drives it with the
+ * official MCP client (the tools of the MCP instances and of the inventory's
+ * proto methods, a call of each, a streamed call's progress) and with the
+ * stock A2A client, @a2a-js/sdk (the agent's card, a streamed task that asks
+ * for input, the answer on the same task, push notifications to a local
+ * webhook), and stops everything. Every process exports its spans
  * (OTLP/HTTP) to a small collector inside the demo, which prints the task's
  * trace as a tree once the services have stopped and flushed. With
  * KLED_BROKER=redis (or redis://host:port) the task events go through Redis
