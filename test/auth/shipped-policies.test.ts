@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decision, identity } from "./support/casbin-oracle.js";
 
 const EXAMPLE_POLICY = fileURLToPath(new URL("../../examples/policy/mcp-tools.csv", import.meta.url));
+const AGENT_POLICY = fileURLToPath(new URL("../../examples/policy/agent.csv", import.meta.url));
 const BENCH_POLICY = fileURLToPath(new URL("../../bench/authz/policy.csv", import.meta.url));
 
 /** The policies the project ships grant what their comments say, and nothing to a subject named like a role. */
@@ -19,6 +20,18 @@ describe("the shipped policies", () => {
     expect(await decision(authorizer, identity("kled.agent", "acme"), { service: "kled.agent.v1.AgentService", method: "SendMessage" })).toBe(false);
     expect(await decision(authorizer, identity("someone", "acme"), mcp)).toBe(false);
     expect(await decision(authorizer, identity("tool-user", "acme"), mcp)).toBe(false);
+  });
+
+  it("examples/policy/agent.csv: holders of agent-user may use every A2A method and the event log, in every domain; nobody else", async () => {
+    const authorizer = await CasbinAuthorizer.fromFiles({ policy: AGENT_POLICY, logger: silentLogger });
+    const send = { service: "lf.a2a.v1.A2AService", method: "SendMessage" };
+    const events = { service: "kled.agent.v1.AgentService", method: "SubscribeTaskEvents" };
+    expect(await decision(authorizer, identity("someone", "acme", ["agent-user"]), send)).toBe(true);
+    expect(await decision(authorizer, identity("someone", "globex", ["agent-user"]), { service: "lf.a2a.v1.A2AService", method: "CancelTask" })).toBe(true);
+    expect(await decision(authorizer, identity("someone", "acme", ["agent-user"]), events)).toBe(true);
+    expect(await decision(authorizer, identity("someone", "acme", ["tool-user"]), send)).toBe(false);
+    expect(await decision(authorizer, identity("agent-user", "acme"), send)).toBe(false);
+    expect(await decision(authorizer, identity("someone", "acme", ["agent-user"]), { service: "kled.mcp.v1.McpService", method: "CallTool" })).toBe(false);
   });
 
   it("bench/authz/policy.csv: the bench's caller through its role, users through their g lines", async () => {

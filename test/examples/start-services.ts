@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { KledClient, MemoryBroker, MemoryRegistry, Service, silentLogger } from "@kled/runtime";
 import { bearerToken } from "@kled/runtime/auth";
 import { issueToken, jwtAuthenticator } from "@kled/runtime/jwt";
+import { agentAuth } from "../../examples/src/agent/agent-auth.js";
 import { createExampleAgent } from "../../examples/src/agent/create-agent.js";
 import { openAgentPersistence, type AgentPersistence } from "../../examples/src/agent/persistence.js";
 import type { Planner } from "../../examples/src/agent/planner.js";
@@ -38,6 +39,8 @@ export async function startCluster(options: {
   agent: boolean;
   /** The agent's planner; default the RulePlanner. */
   planner?: Planner;
+  /** The agent requires a JWT and the agent policy, as the agent process does with a verification key; default off. */
+  agentAuth?: boolean;
 }): Promise<ExampleCluster> {
   const registry = new MemoryRegistry();
   const broker = new MemoryBroker({ logger: silentLogger });
@@ -64,7 +67,7 @@ export async function startCluster(options: {
     const service = new Service({
       name: AGENT_SERVICE_NAME,
       ...quiet,
-      middleware: [persistence.middleware],
+      middleware: [...(options.agentAuth === true ? [await agentAuth(authenticator, silentLogger)] : []), persistence.middleware],
       clientMiddleware: [bearerToken(await token("kled.agent"))],
     });
     const parts = createExampleAgent({
@@ -74,6 +77,7 @@ export async function startCluster(options: {
       store: persistence.store,
       pushConfigs: persistence.pushConfigs,
       address: () => service.address,
+      bearerAuth: options.agentAuth === true,
       ...(options.planner === undefined ? {} : { planner: options.planner }),
     });
     parts.register(service.server);

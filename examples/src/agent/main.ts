@@ -48,7 +48,7 @@ const service = new Service({
   name: AGENT_SERVICE_NAME,
   version: "0.1.0",
   // Auth first: nothing runs (no transaction opens) for a caller it refuses.
-  middleware: [...(bearerAuth ? [agentAuth(authenticatorFromEnv())] : []), persistence.middleware],
+  middleware: [...(bearerAuth ? [await agentAuth(authenticatorFromEnv(), logger)] : []), persistence.middleware],
   plugins: [otel({ sdk: telemetryRequested() })],
   ...(token === undefined ? {} : { clientMiddleware: [bearerToken(token)] }),
   ...options,
