@@ -4,6 +4,7 @@ import { TOOL_ENDPOINT_METADATA_KEY } from "../definition/tool.js";
 import { messageOf } from "../errors/message-of.js";
 import type { Logger } from "../logging/logger.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
+import { RegistryFollower } from "../registry/registry-follower.js";
 import { DescriptorCache } from "./descriptor-cache.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
@@ -99,10 +100,7 @@ export class Catalog {
   /** The proto tools of the last read of the registry. */
   #protoTools: ProtoTool[] = [];
   #snapshot: CatalogSnapshot = emptySnapshot();
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #stopped = false;
-  #watcher: ReturnType<Registry["watch"]> | undefined;
+  readonly #follower: RegistryFollower;
 
   /** Descriptors of the proto tools' services, by service version. */
   readonly descriptors: DescriptorCache;
@@ -110,6 +108,13 @@ export class Catalog {
   constructor(options: CatalogOptions) {
     this.#options = options;
     this.descriptors = new DescriptorCache(options.registry, options.client);
+    this.#follower = new RegistryFollower({
+      registry: options.registry,
+      logger: options.logger,
+      name: "mcp gateway",
+      keeps: "the catalog as it was",
+      read: () => this.#refreshOnce(),
+    });
   }
 
   /** The client every tool call goes through. */
@@ -122,15 +127,12 @@ export class Catalog {
   }
 
   /** Reads the registry once, then follows it. */
-  async start(): Promise<void> {
-    this.#watcher = this.#options.registry.watch();
-    void this.#follow(this.#watcher);
-    await this.refresh();
+  start(): Promise<void> {
+    return this.#follower.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#watcher?.stop();
+    this.#follower.stop();
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
@@ -140,37 +142,7 @@ export class Catalog {
 
   /** Resolves once a refresh that started after this call has finished. */
   refresh(): Promise<void> {
-    if (this.#running !== undefined) {
-      this.#dirty = true;
-      // The running loop sees the flag and refreshes once more before it resolves.
-      return this.#running;
-    }
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
-  }
-
-  async #follow(watcher: AsyncIterable<unknown>): Promise<void> {
-    try {
-      for await (const _event of watcher) {
-        if (this.#stopped) return;
-        void this.refresh();
-      }
-    } catch (error) {
-      if (!this.#stopped) this.#options.logger.error("mcp gateway: the registry watch failed; the catalog no longer follows it", { error });
-    }
-  }
-
-  async #loop(): Promise<void> {
-    do {
-      this.#dirty = false;
-      try {
-        await this.#refreshOnce();
-      } catch (error) {
-        this.#options.logger.warn("mcp gateway: cannot read the registry; keeping the catalog as it was", { error: messageOf(error) });
-      }
-    } while (this.#dirty && !this.#stopped);
+    return this.#follower.refresh();
   }
 
   async #refreshOnce(): Promise<void> {
@@ -197,7 +169,7 @@ export class Catalog {
         }
       }),
     );
-    if (this.#stopped) return;
+    if (this.#follower.stopped) return;
     const next = this.#merge(services);
     const previous = this.#snapshot;
     this.#snapshot = next;

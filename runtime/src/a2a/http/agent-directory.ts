@@ -1,6 +1,6 @@
-import { messageOf } from "../../errors/message-of.js";
 import type { Logger } from "../../logging/logger.js";
 import type { Registry, ServiceRecord } from "../../registry/registry.js";
+import { RegistryFollower } from "../../registry/registry-follower.js";
 import { A2A_SERVICE_TYPE } from "./a2a-service.js";
 
 /** An agent as the registry shows it now. */
@@ -19,17 +19,19 @@ export interface AgentEntry {
  */
 export class AgentDirectory {
   readonly #registry: Registry;
-  readonly #logger: Logger;
+  readonly #follower: RegistryFollower;
   readonly #listeners = new Set<() => void>();
   #agents: ReadonlyMap<string, AgentEntry> = new Map();
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #stopped = false;
-  #watcher: ReturnType<Registry["watch"]> | undefined;
 
   constructor(registry: Registry, logger: Logger) {
     this.#registry = registry;
-    this.#logger = logger;
+    this.#follower = new RegistryFollower({
+      registry,
+      logger,
+      name: "a2a gateway",
+      keeps: "the agents it listed before",
+      read: () => this.#reread(),
+    });
   }
 
   /** The agents by name, sorted by name. */
@@ -38,15 +40,12 @@ export class AgentDirectory {
   }
 
   /** Reads the registry once, then follows it. */
-  async start(): Promise<void> {
-    this.#watcher = this.#registry.watch();
-    void this.#follow(this.#watcher);
-    await this.refresh();
+  start(): Promise<void> {
+    return this.#follower.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#watcher?.stop();
+    this.#follower.stop();
   }
 
   /** Called after each re-read that changed the set of agents or their versions. */
@@ -57,40 +56,15 @@ export class AgentDirectory {
 
   /** Resolves once a read that started after this call has finished. */
   refresh(): Promise<void> {
-    if (this.#running !== undefined) {
-      this.#dirty = true;
-      return this.#running;
-    }
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#follower.refresh();
   }
 
-  async #follow(watcher: AsyncIterable<unknown>): Promise<void> {
-    try {
-      for await (const _event of watcher) {
-        if (this.#stopped) return;
-        void this.refresh();
-      }
-    } catch (error) {
-      if (!this.#stopped) this.#logger.error("a2a gateway: the registry watch failed; the agent list no longer follows it", { error: messageOf(error) });
-    }
-  }
-
-  async #loop(): Promise<void> {
-    do {
-      this.#dirty = false;
-      try {
-        const next = await this.#read();
-        if (this.#stopped) return;
-        const changed = !sameAgents(this.#agents, next);
-        this.#agents = next;
-        if (changed) for (const listener of this.#listeners) listener();
-      } catch (error) {
-        this.#logger.warn("a2a gateway: cannot read the registry; keeping the agents it listed before", { error: messageOf(error) });
-      }
-    } while (this.#dirty && !this.#stopped);
+  async #reread(): Promise<void> {
+    const next = await this.#read();
+    if (this.#follower.stopped) return;
+    const changed = !sameAgents(this.#agents, next);
+    this.#agents = next;
+    if (changed) for (const listener of this.#listeners) listener();
   }
 
   async #read(): Promise<Map<string, AgentEntry>> {
