@@ -10,9 +10,10 @@ import { brokerSuite } from "./broker/suite.js";
 import { codegenSuite } from "./codegen/suite.js";
 import { gatewaySuite } from "./gateway/suite.js";
 import { importSuite } from "./import/suite.js";
+import { memorySuite } from "./memory/suite.js";
 import { peerSuite } from "./moleculer/suite.js";
 import { otelSuite } from "./otel/suite.js";
 import { streamSuite, unarySuite } from "./rpc/suites.js";
 import type { Suite } from "./support/suite.js";
 
-export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite, authzSuite, otelSuite, importSuite, gatewaySuite];
+export const suites: readonly Suite[] = [unarySuite, streamSuite, peerSuite, codegenSuite, brokerSuite, authzSuite, otelSuite, importSuite, memorySuite, gatewaySuite];

@@ -19,7 +19,7 @@ import type { Suite, SuiteContext } from "../support/suite.js";
 import { kledEchoServer } from "../rpc/servers.js";
 import { coldImport, type ImportRun } from "./cold-import.js";
 import { runNode } from "./run-node.js";
-import { formatMib, memoryRow } from "./memory-row.js";
+import { formatMib, memoryRow } from "../support/memory-row.js";
 
 /** The target of the issue: importing the core costs at most 1.5× what importing @grpc/grpc-js does. */
 const TARGET_RATIO = 1.5;
