@@ -9,6 +9,7 @@ import { MikroOrmPushConfigStore } from "../../examples/src/agent/mikro-orm-push
 import type { PushConfigStore } from "../../examples/src/agent/push-config-store.js";
 import { PushConfigRecordSchema, TaskEventRecordSchema, TaskRecordSchema } from "../../examples/src/agent/task-entities.js";
 import { statusChange } from "../../examples/src/agent/task-model.js";
+import { NO_OWNER, type TaskOwner } from "../../examples/src/agent/task-owner.js";
 import type { TaskQuery, TaskStore } from "../../examples/src/agent/task-store.js";
 import { TaskEventTopic } from "../../examples/src/gen/kled/agent/v1/agent_kled.js";
 import { TaskPushNotificationConfigSchema, TaskSchema, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
@@ -34,19 +35,24 @@ async function mikroOrmStore(url: string | undefined): Promise<{ store: TaskStor
   return { store: new MikroOrmTaskStore(db.database, new Outbox()), db };
 }
 
-async function withTasks(store: TaskStore, count: number, contextOf = (i: number) => `ctx-${i % 2}`): Promise<TaskStore> {
+async function withTasks(
+  store: TaskStore,
+  count: number,
+  contextOf = (i: number) => `ctx-${i % 2}`,
+  ownerOf = (_i: number): TaskOwner => NO_OWNER,
+): Promise<TaskStore> {
   for (let i = 0; i < count; i++) {
     const task = create(TaskSchema, { id: `t${i}`, contextId: contextOf(i) });
     const change = statusChange(task, TaskState.SUBMITTED);
     // Distinct status times, one second apart, oldest first: the listing order does not hang on the clock.
     if (change.case === "statusUpdate" && change.value.status !== undefined) change.value.status.timestamp = { $typeName: "google.protobuf.Timestamp", seconds: BigInt(1_000 + i), nanos: 0 };
-    await store.create(task, change);
+    await store.create(task, change, ownerOf(i));
   }
   return store;
 }
 
 function query(overrides: Partial<TaskQuery> = {}): TaskQuery {
-  return { contextId: "", state: TaskState.UNSPECIFIED, statusAfterMs: undefined, pageSize: 10, pageToken: "", ...overrides };
+  return { owner: NO_OWNER, contextId: "", state: TaskState.UNSPECIFIED, statusAfterMs: undefined, pageSize: 10, pageToken: "", ...overrides };
 }
 
 describe.each(kinds)("$name", ({ skip, open }) => {
@@ -63,7 +69,7 @@ describe.each(kinds)("$name", ({ skip, open }) => {
     expect(stored?.lastSequence).toBe(3n);
     expect(stored?.task.history.length).toBe(2); // the two agent messages
     await expect(store.events("missing", 0n)).rejects.toMatchObject({ code: Code.NotFound });
-    await expect(store.create(create(TaskSchema, { id: "t0" }), statusChange(task, TaskState.SUBMITTED))).rejects.toMatchObject({ code: Code.AlreadyExists });
+    await expect(store.create(create(TaskSchema, { id: "t0" }), statusChange(task, TaskState.SUBMITTED), NO_OWNER)).rejects.toMatchObject({ code: Code.AlreadyExists });
   });
 
   it.skipIf(skip !== undefined)("records a change only from the states it is allowed from", async () => {
@@ -115,6 +121,43 @@ describe.each(kinds)("$name", ({ skip, open }) => {
     await expect(store.list(query({ contextId: "ctx-0", pageSize: 2, pageToken: first.nextPageToken }))).rejects.toMatchObject({
       code: Code.InvalidArgument,
     });
+  });
+
+  it.skipIf(skip !== undefined)("scopes get, list, totals and pages to the task's owner", async () => {
+    const alice: TaskOwner = { domain: "acme", subject: "alice" };
+    const bob: TaskOwner = { domain: "acme", subject: "bob" };
+    // The same subject in another domain is another owner.
+    const otherAlice: TaskOwner = { domain: "globex", subject: "alice" };
+    const owners = [alice, bob, alice, otherAlice, alice, NO_OWNER, bob];
+    const store = await withTasks((await open()).store, owners.length, undefined, (i) => owners[i] ?? NO_OWNER);
+
+    expect((await store.get("t0", alice))?.owner).toEqual(alice);
+    expect(await store.get("t0", bob)).toBeUndefined();
+    expect(await store.get("t0", otherAlice)).toBeUndefined();
+    expect(await store.get("t0", NO_OWNER)).toBeUndefined();
+    expect(await store.get("t5", alice)).toBeUndefined();
+    expect((await store.get("t5", NO_OWNER))?.owner).toEqual(NO_OWNER);
+    // The agent's own reads see every task.
+    expect((await store.get("t1"))?.owner).toEqual(bob);
+
+    const first = await store.list(query({ owner: alice, pageSize: 2 }));
+    expect(first).toMatchObject({ tasks: [{ id: "t4" }, { id: "t2" }], totalSize: 3 });
+    const second = await store.list(query({ owner: alice, pageSize: 2, pageToken: first.nextPageToken }));
+    expect(second).toMatchObject({ tasks: [{ id: "t0" }], nextPageToken: "", totalSize: 3 });
+    // Another owner's token continues over that owner's tasks only.
+    const viaToken = await store.list(query({ owner: bob, pageSize: 2, pageToken: first.nextPageToken }));
+    expect(viaToken).toMatchObject({ tasks: [{ id: "t1" }], nextPageToken: "", totalSize: 2 });
+    expect(await store.list(query({ owner: bob }))).toMatchObject({ tasks: [{ id: "t6" }, { id: "t1" }], totalSize: 2 });
+    expect(await store.list(query({ owner: otherAlice }))).toMatchObject({ tasks: [{ id: "t3" }], totalSize: 1 });
+    expect(await store.list(query({ owner: NO_OWNER }))).toMatchObject({ tasks: [{ id: "t5" }], totalSize: 1 });
+    expect(await store.list(query({ owner: { domain: "acme", subject: "carol" } }))).toMatchObject({ tasks: [], nextPageToken: "", totalSize: 0 });
+    // Filters combine with the owner: ctx-0 holds t0, t2, t4, t6.
+    expect(await store.list(query({ owner: bob, contextId: "ctx-0" }))).toMatchObject({ tasks: [{ id: "t6" }], totalSize: 1 });
+
+    // An append keeps the owner.
+    await store.append("t0", statusChange({ id: "t0", contextId: "ctx-0" }, TaskState.WORKING));
+    expect((await store.list(query({ owner: alice, pageSize: 1 }))).tasks.map((t) => t.id)).toEqual(["t0"]);
+    expect((await store.get("t0", alice))?.lastSequence).toBe(2n);
   });
 
   it.skipIf(skip !== undefined)("hands out copies", async () => {

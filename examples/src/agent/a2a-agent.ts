@@ -20,6 +20,7 @@ import type { PushConfigs } from "./push-configs.js";
 import type { TaskDesk } from "./task-desk.js";
 import { eventsAfter, type StreamItem, streamTask } from "./task-follow.js";
 import { isTerminal, stateName, stateOf, statusChange } from "./task-model.js";
+import { ownerOf, type TaskOwner } from "./task-owner.js";
 import type { TaskRecorder } from "./task-recorder.js";
 import type { TaskRunner } from "./task-runner.js";
 import type { StoredTask } from "./task-store.js";
@@ -36,6 +37,11 @@ export const MAX_PAGE_SIZE = 100;
  * until the task ends or waits again unless told to return at once, and the
  * streaming methods send the task, then its updates until then. Errors are
  * the specification's (a2a-errors.ts).
+ *
+ * Every method sees only the caller's tasks (A2A 1.0 §13.1): those its
+ * messages created, by the identity's domain and subject (task-owner.ts).
+ * Another caller's task is answered exactly like an unknown one. Without
+ * auth configured, callers have no identity and share every task.
  */
 export class A2AAgent implements A2AServiceHandler {
   constructor(
@@ -46,7 +52,7 @@ export class A2AAgent implements A2AServiceHandler {
   ) {}
 
   async sendMessage(request: SendMessageRequest, context: HandlerContext) {
-    const { snapshot, subscription } = await this.desk.submit(request);
+    const { snapshot, subscription } = await this.desk.submit(request, ownerOf(context));
     try {
       if (request.configuration?.returnImmediately !== true) {
         // Drained only to learn when the task settles; the answer is read from the store after.
@@ -55,12 +61,12 @@ export class A2AAgent implements A2AServiceHandler {
     } finally {
       subscription.close();
     }
-    const task = await this.#task(snapshot.task.id);
+    const task = await this.#task(snapshot.task.id, ownerOf(context));
     return { payload: { case: "task" as const, value: withHistory(task, request.configuration?.historyLength) } };
   }
 
   async *sendStreamingMessage(request: SendMessageRequest, context: HandlerContext): Stream<StreamItem> {
-    const { snapshot, subscription } = await this.desk.submit(request);
+    const { snapshot, subscription } = await this.desk.submit(request, ownerOf(context));
     try {
       withHistory(snapshot.task, request.configuration?.historyLength);
       yield* streamTask(subscription, snapshot, context.signal);
@@ -69,11 +75,11 @@ export class A2AAgent implements A2AServiceHandler {
     }
   }
 
-  async getTask(request: GetTaskRequest) {
-    return withHistory(await this.#task(request.id), request.historyLength);
+  async getTask(request: GetTaskRequest, context: HandlerContext) {
+    return withHistory(await this.#task(request.id, ownerOf(context)), request.historyLength);
   }
 
-  async listTasks(request: ListTasksRequest) {
+  async listTasks(request: ListTasksRequest, context: HandlerContext) {
     const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
     if (pageSize < 1) {
       throw new KledError(Code.InvalidArgument, `page_size ${pageSize} is below 1; send 1 to ${MAX_PAGE_SIZE}, or leave it unset for ${DEFAULT_PAGE_SIZE}`);
@@ -82,6 +88,7 @@ export class A2AAgent implements A2AServiceHandler {
       throw new KledError(Code.InvalidArgument, `history_length ${request.historyLength} is negative; send 0 for no history, or leave it unset for all`);
     }
     const page = await this.recorder.store.list({
+      owner: ownerOf(context),
       contextId: request.contextId,
       state: request.status,
       statusAfterMs: request.statusTimestampAfter === undefined ? undefined : timestampDate(request.statusTimestampAfter).getTime(),
@@ -96,18 +103,19 @@ export class A2AAgent implements A2AServiceHandler {
   }
 
   /** Records CANCELED, then stops the runner (once the record commits); an ended task is not cancelable. */
-  async cancelTask(request: CancelTaskRequest) {
-    const { task } = await this.#stored(request.id);
+  async cancelTask(request: CancelTaskRequest, context: HandlerContext) {
+    const owner = ownerOf(context);
+    const { task } = await this.#stored(request.id, owner);
     if (isTerminal(stateOf(task))) throw notCancelable(task);
     try {
       await this.recorder.record(task.id, statusChange(task, TaskState.CANCELED, "canceled by the client"));
     } catch (error) {
       // The task ended between our read and our write.
       if (KledError.from(error).code !== Code.FailedPrecondition) throw error;
-      throw notCancelable(await this.#task(task.id));
+      throw notCancelable(await this.#task(task.id, owner));
     }
     await onCommit(() => this.runner.abort(task.id));
-    return this.#task(task.id);
+    return this.#task(task.id, owner);
   }
 
   /** The task, then its updates until it ends or waits for input; an ended task has none to follow. */
@@ -116,7 +124,7 @@ export class A2AAgent implements A2AServiceHandler {
     // Subscribe before reading the store, so no event falls between snapshot and live.
     const subscription = this.recorder.feed.subscribe(request.id);
     try {
-      const snapshot = await this.#stored(request.id);
+      const snapshot = await this.#stored(request.id, ownerOf(context));
       const state = stateOf(snapshot.task);
       if (isTerminal(state)) {
         throw a2aError(
@@ -131,20 +139,20 @@ export class A2AAgent implements A2AServiceHandler {
     }
   }
 
-  createTaskPushNotificationConfig(request: TaskPushNotificationConfig) {
-    return this.pushConfigs.create(request);
+  createTaskPushNotificationConfig(request: TaskPushNotificationConfig, context: HandlerContext) {
+    return this.pushConfigs.create(request, ownerOf(context));
   }
 
-  getTaskPushNotificationConfig(request: GetTaskPushNotificationConfigRequest) {
-    return this.pushConfigs.get(request);
+  getTaskPushNotificationConfig(request: GetTaskPushNotificationConfigRequest, context: HandlerContext) {
+    return this.pushConfigs.get(request, ownerOf(context));
   }
 
-  listTaskPushNotificationConfigs(request: ListTaskPushNotificationConfigsRequest) {
-    return this.pushConfigs.list(request);
+  listTaskPushNotificationConfigs(request: ListTaskPushNotificationConfigsRequest, context: HandlerContext) {
+    return this.pushConfigs.list(request, ownerOf(context));
   }
 
-  async deleteTaskPushNotificationConfig(request: DeleteTaskPushNotificationConfigRequest) {
-    await this.pushConfigs.delete(request);
+  async deleteTaskPushNotificationConfig(request: DeleteTaskPushNotificationConfigRequest, context: HandlerContext) {
+    await this.pushConfigs.delete(request, ownerOf(context));
     return {};
   }
 
@@ -156,14 +164,14 @@ export class A2AAgent implements A2AServiceHandler {
     );
   }
 
-  async #task(id: string): Promise<Task> {
-    return (await this.#stored(id)).task;
+  async #task(id: string, owner: TaskOwner): Promise<Task> {
+    return (await this.#stored(id, owner)).task;
   }
 
-  /** The task, or TaskNotFoundError naming the id. */
-  async #stored(id: string): Promise<StoredTask> {
+  /** The task if it is `owner`'s, or TaskNotFoundError naming the id (for an unknown task and another's alike). */
+  async #stored(id: string, owner: TaskOwner): Promise<StoredTask> {
     if (id === "") throw new KledError(Code.InvalidArgument, "id is empty; pass the id of a task SendMessage returned");
-    const stored = await this.recorder.store.get(id);
+    const stored = await this.recorder.store.get(id, owner);
     if (stored === undefined) throw taskNotFound(id);
     return stored;
   }

@@ -5,6 +5,7 @@ import type { AgentServiceHandler } from "../gen/kled/agent/v1/agent_kled.js";
 import { taskNotFound } from "./a2a-errors.js";
 import { type AgentCardOptions, exampleAgentCard } from "./agent-card.js";
 import { isFinalEvent, isTerminal, stateOf } from "./task-model.js";
+import { ownerOf } from "./task-owner.js";
 import type { TaskRecorder } from "./task-recorder.js";
 
 /**
@@ -26,6 +27,7 @@ export class KledAgentService implements AgentServiceHandler {
   /**
    * Replays the stored events after `after_sequence`, then streams live ones,
    * ending after the event that ends the task (at once when it was replayed).
+   * Only the caller's tasks, as on A2A: another's is TaskNotFoundError.
    */
   async *subscribeTaskEvents(
     request: SubscribeTaskEventsRequest,
@@ -35,7 +37,7 @@ export class KledAgentService implements AgentServiceHandler {
     // Subscribe before reading the store, so no event falls between replay and live.
     const subscription = this.recorder.feed.subscribe(request.taskId);
     try {
-      const stored = await this.recorder.store.get(request.taskId);
+      const stored = await this.recorder.store.get(request.taskId, ownerOf(context));
       if (stored === undefined) throw taskNotFound(request.taskId);
       if (request.afterSequence > stored.lastSequence) {
         throw new KledError(

@@ -4,12 +4,14 @@ import { Code, KledError } from "@kled/runtime";
 import { type Task, TaskSchema } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { type TaskEvent, TaskEventSchema } from "../gen/kled/agent/v1/agent_pb.js";
 import { applyChange, isTerminal, stateName, stateOf, statusTimeOf, type TaskChange } from "./task-model.js";
+import { type TaskOwner, sameOwner } from "./task-owner.js";
 import { filterKey, isAfter, readPageToken, writePageToken } from "./task-page-token.js";
 import type { AppendOptions, StoredTask, TaskPage, TaskQuery, TaskStore } from "./task-store.js";
 
 interface Entry {
   task: Task;
   events: TaskEvent[];
+  owner: TaskOwner;
   /** Creation order; breaks ties between equal status times. */
   ordinal: number;
 }
@@ -23,22 +25,24 @@ export class MemoryTaskStore implements TaskStore {
   readonly #entries = new Map<string, Entry>();
   #nextOrdinal = 1;
 
-  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
+  async create(task: Task, first: TaskChange, owner: TaskOwner): Promise<TaskEvent> {
     if (this.#entries.has(task.id)) throw new KledError(Code.AlreadyExists, `task ${task.id} already exists`);
-    const entry: Entry = { task: clone(TaskSchema, task), events: [], ordinal: this.#nextOrdinal++ };
+    const entry: Entry = { task: clone(TaskSchema, task), events: [], owner: { ...owner }, ordinal: this.#nextOrdinal++ };
     this.#entries.set(task.id, entry);
     return this.#record(entry, first);
   }
 
-  async get(id: string): Promise<StoredTask | undefined> {
+  async get(id: string, owner?: TaskOwner): Promise<StoredTask | undefined> {
     const entry = this.#entries.get(id);
-    return entry === undefined ? undefined : { task: clone(TaskSchema, entry.task), lastSequence: BigInt(entry.events.length) };
+    if (entry === undefined || (owner !== undefined && !sameOwner(entry.owner, owner))) return undefined;
+    return { task: clone(TaskSchema, entry.task), lastSequence: BigInt(entry.events.length), owner: { ...entry.owner } };
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
     const filter = filterKey(query);
     const cursor = query.pageToken === "" ? undefined : readPageToken(query.pageToken, filter);
     const matching = [...this.#entries.values()]
+      .filter((entry) => sameOwner(entry.owner, query.owner))
       .map((entry) => ({ entry, position: { statusTime: statusTimeOf(entry.task), ordinal: entry.ordinal } }))
       .filter(({ entry }) => query.contextId === "" || entry.task.contextId === query.contextId)
       .filter(({ entry }) => query.state === 0 || stateOf(entry.task) === query.state)

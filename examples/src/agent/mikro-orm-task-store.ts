@@ -9,6 +9,7 @@ import { type TaskEvent, TaskEventSchema } from "../gen/kled/agent/v1/agent_pb.j
 import { bytes, bytesOf } from "./blob.js";
 import { applyChange, isTerminal, stateName, stateOf, statusTimeOf, type TaskChange } from "./task-model.js";
 import { TaskEventRecordSchema, TaskRecordSchema, type TaskRecord } from "./task-entities.js";
+import type { TaskOwner } from "./task-owner.js";
 import { filterKey, readPageToken, writePageToken } from "./task-page-token.js";
 import type { AppendOptions, StoredTask, TaskPage, TaskQuery, TaskStore } from "./task-store.js";
 
@@ -32,22 +33,31 @@ export class MikroOrmTaskStore implements TaskStore {
     private readonly outbox: Outbox,
   ) {}
 
-  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
+  async create(task: Task, first: TaskChange, owner: TaskOwner): Promise<TaskEvent> {
     return this.#write(async (em) => {
       if ((await em.count(TaskRecordSchema, { id: task.id })) > 0) {
         throw new KledError(Code.AlreadyExists, `task ${task.id} already exists`);
       }
       const event = newEvent(task, 1n, first);
       applyChange(task, first);
-      await em.insert(TaskRecordSchema, { id: task.id, contextId: task.contextId, ...columnsOf(task, 1n) });
+      await em.insert(TaskRecordSchema, {
+        id: task.id,
+        contextId: task.contextId,
+        ownerDomain: owner.domain,
+        ownerSubject: owner.subject,
+        ...columnsOf(task, 1n),
+      });
       await this.#insertEvent(em, event);
       return event;
     });
   }
 
-  async get(id: string): Promise<StoredTask | undefined> {
-    const record = await this.#reader().findOne(TaskRecordSchema, { id }, { refresh: true });
-    return record === null ? undefined : { task: taskOf(record), lastSequence: BigInt(record.lastSequence) };
+  async get(id: string, owner?: TaskOwner): Promise<StoredTask | undefined> {
+    // Scoped in the query: another owner's task is not read at all.
+    const record = await this.#reader().findOne(TaskRecordSchema, { id, ...(owner === undefined ? {} : ownedBy(owner)) }, { refresh: true });
+    return record === null
+      ? undefined
+      : { task: taskOf(record), lastSequence: BigInt(record.lastSequence), owner: { domain: record.ownerDomain, subject: record.ownerSubject } };
   }
 
   async list(query: TaskQuery): Promise<TaskPage> {
@@ -55,6 +65,7 @@ export class MikroOrmTaskStore implements TaskStore {
     const cursor = query.pageToken === "" ? undefined : readPageToken(query.pageToken, filter);
     const em = this.#reader();
     const where: FilterQuery<TaskRecord> = {
+      ...ownedBy(query.owner),
       ...(query.contextId === "" ? {} : { contextId: query.contextId }),
       ...(query.state === 0 ? {} : { state: query.state }),
       ...(query.statusAfterMs === undefined ? {} : { statusTime: { $gt: query.statusAfterMs } }),
@@ -149,6 +160,11 @@ function columnsOf(task: Task, lastSequence: bigint): Pick<TaskRecord, "state" |
     lastSequence: Number(lastSequence),
     task: bytes(toBinary(TaskSchema, task)),
   };
+}
+
+/** The filter for `owner`'s tasks. */
+function ownedBy(owner: TaskOwner): Pick<TaskRecord, "ownerDomain" | "ownerSubject"> {
+  return { ownerDomain: owner.domain, ownerSubject: owner.subject };
 }
 
 function taskOf(record: TaskRecord): Task {

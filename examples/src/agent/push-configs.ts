@@ -10,6 +10,7 @@ import {
 } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { a2aError, taskNotFound } from "./a2a-errors.js";
 import type { PushConfigStore } from "./push-config-store.js";
+import type { TaskOwner } from "./task-owner.js";
 import type { TaskStore } from "./task-store.js";
 
 /** Configs per ListTaskPushNotificationConfigs page when the request says 0. */
@@ -19,8 +20,10 @@ export const MAX_PUSH_CONFIG_PAGE_SIZE = 100;
 
 /**
  * The A2A push notification config methods over a {@link PushConfigStore}:
- * validation, ids, and the A2A errors. Delivery is not here: a worker reads
- * the store through PushConfigLookup.
+ * validation, ids, and the A2A errors. Each method acts for a caller
+ * (`owner`) and only on that caller's tasks: another's is answered like an
+ * unknown task, before its configs are read or written. Delivery is not
+ * here: a worker reads the store by task id through PushConfigLookup.
  */
 export class PushConfigs {
   constructor(
@@ -42,19 +45,20 @@ export class PushConfigs {
     }
   }
 
-  /** Validates and stores a config for an existing task, choosing its id when empty. */
-  async create(init: MessageInitShape<typeof TaskPushNotificationConfigSchema>, field = "config"): Promise<TaskPushNotificationConfig> {
+  /** Validates and stores a config for an existing task of `owner`, choosing its id when empty. */
+  async create(init: MessageInitShape<typeof TaskPushNotificationConfigSchema>, owner: TaskOwner, field = "config"): Promise<TaskPushNotificationConfig> {
     this.validate(init, field);
     const config = create(TaskPushNotificationConfigSchema, init);
     if (config.taskId === "") throw new KledError(Code.InvalidArgument, `${field}.task_id is empty; name the task whose updates to push`);
-    await this.#requireTask(config.taskId);
+    await this.#requireTask(config.taskId, owner);
     config.id ||= crypto.randomUUID();
     await this.store.save(config);
     return config;
   }
 
-  async get(request: GetTaskPushNotificationConfigRequest): Promise<TaskPushNotificationConfig> {
+  async get(request: GetTaskPushNotificationConfigRequest, owner: TaskOwner): Promise<TaskPushNotificationConfig> {
     requireIds(request);
+    await this.#requireTask(request.taskId, owner);
     const config = await this.store.get(request.taskId, request.id);
     // The specification answers a missing configuration with TaskNotFoundError too.
     if (config === undefined) {
@@ -66,23 +70,24 @@ export class PushConfigs {
     return config;
   }
 
-  async list(request: ListTaskPushNotificationConfigsRequest) {
+  async list(request: ListTaskPushNotificationConfigsRequest, owner: TaskOwner) {
     if (request.taskId === "") throw new KledError(Code.InvalidArgument, "task_id is empty; name the task whose configs to list");
     if (request.pageSize < 0) throw new KledError(Code.InvalidArgument, `page_size ${request.pageSize} is negative; send 1 to ${MAX_PUSH_CONFIG_PAGE_SIZE}, or 0 for ${DEFAULT_PUSH_CONFIG_PAGE_SIZE}`);
-    await this.#requireTask(request.taskId);
+    await this.#requireTask(request.taskId, owner);
     const pageSize = request.pageSize === 0 ? DEFAULT_PUSH_CONFIG_PAGE_SIZE : Math.min(request.pageSize, MAX_PUSH_CONFIG_PAGE_SIZE);
     return this.store.page(request.taskId, pageSize, request.pageToken);
   }
 
   /** Idempotent: deleting a config that is gone succeeds; an unknown task does not. */
-  async delete(request: DeleteTaskPushNotificationConfigRequest): Promise<void> {
+  async delete(request: DeleteTaskPushNotificationConfigRequest, owner: TaskOwner): Promise<void> {
     requireIds(request);
-    await this.#requireTask(request.taskId);
+    await this.#requireTask(request.taskId, owner);
     await this.store.delete(request.taskId, request.id);
   }
 
-  async #requireTask(taskId: string): Promise<void> {
-    if ((await this.tasks.get(taskId)) === undefined) throw taskNotFound(taskId);
+  /** TaskNotFoundError unless `taskId` is a task of `owner`: another's is answered as an unknown one. */
+  async #requireTask(taskId: string, owner: TaskOwner): Promise<void> {
+    if ((await this.tasks.get(taskId, owner)) === undefined) throw taskNotFound(taskId);
   }
 }
 

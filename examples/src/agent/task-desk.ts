@@ -1,12 +1,13 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { Code, KledError } from "@kled/runtime";
 import { onCommit } from "@kled/runtime/mikro-orm";
-import { type Message, MessageSchema, type SendMessageRequest, TaskSchema, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
+import { type Message, MessageSchema, type SendMessageRequest, type Task, TaskSchema, TaskState } from "@kled/runtime/gen/lf/a2a/v1/a2a_pb.js";
 import { a2aError, taskNotFound } from "./a2a-errors.js";
 import { acceptMessage } from "./message-intake.js";
 import type { PushConfigs } from "./push-configs.js";
 import type { TaskSubscription } from "./task-event-feed.js";
 import { INTERRUPTED_STATES, isTerminal, stateName, stateOf, statusChangeWith } from "./task-model.js";
+import type { TaskOwner } from "./task-owner.js";
 import type { TaskRecorder } from "./task-recorder.js";
 import type { TaskRunner } from "./task-runner.js";
 import { taskToRun } from "./task-steps.js";
@@ -24,7 +25,8 @@ export interface Submitted {
  * Takes a client's message (SendMessage, SendStreamingMessage): a message
  * without task_id starts a new task, one with task_id resumes that task if
  * it waits for input. Either way the runner starts once the write has
- * committed.
+ * committed. A new task belongs to the sender (`owner`); a message for
+ * another sender's task is answered as one for an unknown task.
  */
 export class TaskDesk {
   constructor(
@@ -33,7 +35,7 @@ export class TaskDesk {
     private readonly pushConfigs: PushConfigs,
   ) {}
 
-  async submit(request: SendMessageRequest): Promise<Submitted> {
+  async submit(request: SendMessageRequest, owner: TaskOwner): Promise<Submitted> {
     const { message } = acceptMessage(request);
     const pushConfig = request.configuration?.taskPushNotificationConfig;
     // Checked before anything is stored: a bad webhook must not leave a task behind.
@@ -42,9 +44,11 @@ export class TaskDesk {
     // Opened before the write, so that the caller misses none of what follows.
     const subscription = this.recorder.feed.subscribe(taskId);
     try {
-      if (message.taskId === "") await this.#start(taskId, message);
-      else await this.#resume(message);
-      if (pushConfig !== undefined) await this.pushConfigs.create({ ...pushConfig, taskId }, "configuration.task_push_notification_config");
+      // The sender's task, or TaskNotFoundError, before anything is stored (a webhook on another's task would leak it).
+      const resumed = message.taskId === "" ? undefined : await this.#owned(message.taskId, owner);
+      if (resumed === undefined) await this.#start(taskId, message, owner);
+      else await this.#resume(resumed.task, message);
+      if (pushConfig !== undefined) await this.pushConfigs.create({ ...pushConfig, taskId }, owner, "configuration.task_push_notification_config");
       const snapshot = await this.recorder.store.get(taskId);
       if (snapshot === undefined) throw taskNotFound(taskId);
       return { snapshot, subscription };
@@ -54,19 +58,24 @@ export class TaskDesk {
     }
   }
 
-  async #start(id: string, message: Message): Promise<void> {
+  async #start(id: string, message: Message, owner: TaskOwner): Promise<void> {
     const contextId = message.contextId === "" ? crypto.randomUUID() : message.contextId;
     const received = ownMessage(message, id, contextId);
     const task = create(TaskSchema, { id, contextId, history: [received] });
     // The task and its first event commit together; the runner starts once they have: its own writes need them.
-    await this.recorder.create(task, statusChangeWith(task, TaskState.SUBMITTED, undefined));
+    await this.recorder.create(task, statusChangeWith(task, TaskState.SUBMITTED, undefined), owner);
     await onCommit(() => this.runner.start(taskToRun(task)));
   }
 
-  async #resume(message: Message): Promise<void> {
-    const stored = await this.recorder.store.get(message.taskId);
-    if (stored === undefined) throw taskNotFound(message.taskId);
-    const { task } = stored;
+  /** The task `taskId` if it is `owner`'s; TaskNotFoundError for an unknown task and another's alike. */
+  async #owned(taskId: string, owner: TaskOwner): Promise<StoredTask> {
+    const stored = await this.recorder.store.get(taskId, owner);
+    if (stored === undefined) throw taskNotFound(taskId);
+    return stored;
+  }
+
+  /** Resumes `task` (the sender's, as just read) with `message` if it waits for input. */
+  async #resume(task: Task, message: Message): Promise<void> {
     if (message.contextId !== "" && message.contextId !== task.contextId) {
       throw new KledError(
         Code.InvalidArgument,

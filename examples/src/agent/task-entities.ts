@@ -10,6 +10,10 @@ export interface TaskRecord {
   ordinal: number;
   id: string;
   contextId: string;
+  /** The owner's domain ("" for a task created by an unauthenticated call): see task-owner.ts. */
+  ownerDomain: string;
+  /** The owner's subject ("" for a task created by an unauthenticated call). */
+  ownerSubject: string;
   /** The lf.a2a.v1.TaskState number, for filtering. */
   state: number;
   /** When the status last changed, ms since the epoch: ListTasks orders and filters by it. */
@@ -32,13 +36,20 @@ export interface TaskEventRecord {
 export const TaskRecordSchema = new EntitySchema<TaskRecord>({
   name: "AgentTask",
   tableName: "agent_task",
+  // Every client's lookup and listing is scoped to its owner, and ListTasks orders by status time, then
+  // ordinal: this index serves the scoped listing, its paging and its count. The owner columns came
+  // after the first version of this table; ensureSchema creates them on a fresh database, and an
+  // existing agent_task table needs them added (text, not null, default '') before this version runs.
+  indexes: [{ properties: ["ownerDomain", "ownerSubject", "statusTime", "ordinal"] }],
   properties: {
     ordinal: { type: "integer", primary: true, autoincrement: true },
     id: { type: "string", length: 64, unique: true },
     contextId: { type: "string", length: 200, index: true },
+    ownerDomain: { type: "text" },
+    ownerSubject: { type: "text" },
     state: { type: "integer" },
     // A double holds every ms timestamp exactly (up to 2^53) on PostgreSQL and SQLite alike.
-    statusTime: { type: "double", index: true },
+    statusTime: { type: "double" },
     lastSequence: { type: "integer" },
     task: { type: "blob" },
   },

@@ -3,6 +3,7 @@ import { onCommit } from "@kled/runtime/mikro-orm";
 import type { TaskEvent } from "../gen/kled/agent/v1/agent_pb.js";
 import type { TaskEventFeed } from "./task-event-feed.js";
 import type { TaskChange } from "./task-model.js";
+import type { TaskOwner } from "./task-owner.js";
 import type { AppendOptions, TaskStore } from "./task-store.js";
 
 /**
@@ -17,9 +18,9 @@ export class TaskRecorder {
     readonly feed: TaskEventFeed,
   ) {}
 
-  /** Stores a new task with its first event. */
-  async create(task: Task, first: TaskChange): Promise<TaskEvent> {
-    const event = await this.store.create(task, first);
+  /** Stores a new task of `owner` with its first event. */
+  async create(task: Task, first: TaskChange, owner: TaskOwner): Promise<TaskEvent> {
+    const event = await this.store.create(task, first, owner);
     await onCommit(() => this.feed.publish(event));
     return event;
   }
