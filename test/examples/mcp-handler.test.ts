@@ -2,10 +2,12 @@ import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext, KledError } from "@kled/runtime";
 import { describe, expect, it } from "vitest";
 import {
+  CacheScope,
   CallToolRequestSchema,
   CompleteRequestSchema,
   GetPromptRequestSchema,
   InitializeRequestSchema,
+  ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
@@ -91,6 +93,20 @@ describe("McpToolService (in process)", () => {
     expect(mcp.listResourceTemplates(create(ListResourceTemplatesRequestSchema)).resourceTemplates[0]?.uriTemplate).toBe("kv://{key}");
     expect((await rejectionOf(() => mcp.readResource(create(ReadResourceRequestSchema, { uri: "kv://missing" })))).code).toBe(Code.NotFound);
     expect((await rejectionOf(() => mcp.readResource(create(ReadResourceRequestSchema, { uri: "" })))).code).toBe(Code.InvalidArgument);
+  });
+
+  it("says how long clients may cache each list and read (MCP 2026-07-28 ttlMs, cacheScope)", () => {
+    const mcp = service();
+    const hint = (response: { ttlMs?: number; cacheScope: CacheScope }) => ({ ttlMs: response.ttlMs, cacheScope: response.cacheScope });
+    // Fixed by the code: ten minutes, shareable by any cache.
+    const code = { ttlMs: 600_000, cacheScope: CacheScope.PUBLIC };
+    expect(hint(mcp.listTools(create(ListToolsRequestSchema)))).toEqual(code);
+    expect(hint(mcp.listPrompts(create(ListPromptsRequestSchema)))).toEqual(code);
+    expect(hint(mcp.listResourceTemplates(create(ListResourceTemplatesRequestSchema)))).toEqual(code);
+    // Changed by any tool call: stale at once, and kept within the caller's authorization context.
+    const data = { ttlMs: 0, cacheScope: CacheScope.PRIVATE };
+    expect(hint(mcp.listResources(create(ListResourcesRequestSchema)))).toEqual(data);
+    expect(hint(mcp.readResource(create(ReadResourceRequestSchema, { uri: "kled://stats" })))).toEqual(data);
   });
 
   it("renders prompts and rejects missing or unknown arguments", async () => {

@@ -18,6 +18,7 @@ import type {
 } from "@kled/runtime/gen/kled/mcp/v1/mcp_pb.js";
 import type { McpServiceHandler } from "../gen/kled/mcp/v1/mcp_kled.js";
 import { AsyncQueue } from "../shared/async-queue.js";
+import { CODE_DEFINED_LIST, TOOL_CHANGED_DATA } from "./cache-hints.js";
 import { complete } from "./completion.js";
 import { KvStore } from "./kv-store.js";
 import { paginate } from "./pagination.js";
@@ -76,7 +77,7 @@ export class McpToolService implements McpServiceHandler {
 
   listTools(request: ListToolsRequest) {
     const page = paginate("tools", this.#tools.list(), request.cursor);
-    return { tools: page.items.map(toolMessage), nextCursor: page.nextCursor };
+    return { tools: page.items.map(toolMessage), nextCursor: page.nextCursor, ...CODE_DEFINED_LIST };
   }
 
   async callTool(request: CallToolRequest, context: HandlerContext): Promise<CallToolResult> {
@@ -110,21 +111,21 @@ export class McpToolService implements McpServiceHandler {
 
   listResources(request: ListResourcesRequest) {
     const page = paginate("resources", this.#resources.list(), request.cursor);
-    return { resources: page.items, nextCursor: page.nextCursor };
+    return { resources: page.items, nextCursor: page.nextCursor, ...TOOL_CHANGED_DATA };
   }
 
   listResourceTemplates(request: ListResourceTemplatesRequest) {
     const page = paginate("resource-templates", this.#resources.templates(), request.cursor);
-    return { resourceTemplates: page.items, nextCursor: page.nextCursor };
+    return { resourceTemplates: page.items, nextCursor: page.nextCursor, ...CODE_DEFINED_LIST };
   }
 
   readResource(request: ReadResourceRequest) {
-    return this.#resources.read(request.uri);
+    return { ...this.#resources.read(request.uri), ...TOOL_CHANGED_DATA };
   }
 
   listPrompts(request: ListPromptsRequest) {
     const page = paginate("prompts", this.#prompts.list(), request.cursor);
-    return { prompts: page.items, nextCursor: page.nextCursor };
+    return { prompts: page.items, nextCursor: page.nextCursor, ...CODE_DEFINED_LIST };
   }
 
   getPrompt(request: GetPromptRequest) {

@@ -5,6 +5,7 @@ import { messageOf } from "../errors/message-of.js";
 import type { Logger } from "../logging/logger.js";
 import type { Registry, ServiceRecord } from "../registry/registry.js";
 import { RegistryFollower } from "../registry/registry-follower.js";
+import { DEFAULT_CACHE_HINT, mergeCacheHints, type CacheHint } from "./cache-hint.js";
 import { DescriptorCache } from "./descriptor-cache.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
@@ -73,6 +74,13 @@ export interface CatalogSnapshot {
   readonly resources: ReadonlyMap<string, ResourceEntry>;
   /** By exposed URI template, same rule. */
   readonly resourceTemplates: ReadonlyMap<string, ResourceEntry>;
+  /**
+   * The cache hint of each merged list (revision 2026-07-28): the smallest
+   * ttl of the backends' lists and private if any is (see
+   * {@link mergeCacheHints}); proto tools, which no list response
+   * describes, count as {@link DEFAULT_CACHE_HINT}.
+   */
+  readonly hints: Readonly<BackendCatalog["hints"]>;
 }
 
 export interface CatalogOptions {
@@ -234,7 +242,15 @@ export class Catalog {
       ),
       "uriTemplate",
     );
+    const hints = (list: keyof BackendCatalog["hints"], extra: CacheHint[] = []) =>
+      mergeCacheHints([...backends.map(({ catalog }) => catalog.hints[list]), ...extra]);
     return {
+      hints: {
+        tools: hints("tools", this.#protoTools.length > 0 ? [DEFAULT_CACHE_HINT] : []),
+        resources: hints("resources"),
+        resourceTemplates: hints("resourceTemplates"),
+        prompts: hints("prompts"),
+      },
       tools: new Map(tools.map((entry) => [entry.exposed, toolEntry(entry)])),
       prompts: new Map(
         prompts.map((entry) => [
@@ -290,7 +306,8 @@ function servesMcp(record: ServiceRecord): boolean {
 }
 
 function emptySnapshot(): CatalogSnapshot {
-  return { tools: new Map(), prompts: new Map(), resources: new Map(), resourceTemplates: new Map() };
+  const hints = { tools: DEFAULT_CACHE_HINT, resources: DEFAULT_CACHE_HINT, resourceTemplates: DEFAULT_CACHE_HINT, prompts: DEFAULT_CACHE_HINT };
+  return { tools: new Map(), prompts: new Map(), resources: new Map(), resourceTemplates: new Map(), hints };
 }
 
 function sameEntries<T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>, json: (entry: T) => JsonObject): boolean {

@@ -1,7 +1,8 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerContext } from "../peers/mcp-server.js";
+import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpRequestContext, type ServerContext } from "../peers/mcp-server.js";
+import { cacheHintOf, type CacheHint } from "./cache-hint.js";
 import type { Catalog, McpToolEntry, ResourceEntry } from "./catalog.js";
 import { callProtoTool } from "./proto-tool-call.js";
 import { callToolResultJson, completeResultJson, getPromptResultJson, readResourceResultJson } from "./mcp-json.js";
@@ -20,7 +21,19 @@ export interface CallerView {
    * refreshed token.
    */
   metadata?: Record<string, string>;
+  /**
+   * True when what the caller may list depends on who it is (per-tool
+   * authorization): its tools/list is then "private" whatever the backends
+   * say, so no shared cache hands one caller's list to another.
+   */
+  readonly personal?: boolean;
 }
+
+/**
+ * The MCP revision line a server instance answers, as the SDK names it:
+ * "modern" is 2026-07-28 (one instance per request), "legacy" 2025-11-25.
+ */
+export type GatewayEra = McpRequestContext["era"];
 
 /** Everything may be used; nothing is forwarded. */
 export const OPEN_VIEW: CallerView = { mayUseTool: async () => true };
@@ -30,8 +43,15 @@ export const OPEN_VIEW: CallerView = { mayUseTool: async () => true };
  * arrives. The SDK creates one per HTTP request (2026-07-28, stateless
  * 2025-11-25) or per session (sessionful 2025-11-25); all of them read the
  * same catalog, so building one costs only the handler table.
+ *
+ * On "modern" the cacheable results carry the backends' `ttlMs` and
+ * `cacheScope` (the SDK keeps valid values a handler returns and fills 0 /
+ * "private" otherwise). On "legacy" they carry none: the SDK's 2025-11-25
+ * encoder would send a handler's fields as they are, and 2025-11-25 results
+ * have no such fields, so they stay exactly as they were.
  */
-export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VIEW): InstanceType<typeof Server> {
+export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VIEW, era: GatewayEra = "modern"): InstanceType<typeof Server> {
+  const cacheable = (hint: CacheHint): Partial<CacheHint> => (era === "modern" ? { ttlMs: hint.ttlMs, cacheScope: hint.cacheScope } : {});
   const server = new Server(GATEWAY_SERVER_INFO, {
     capabilities: {
       tools: { listChanged: true },
@@ -42,9 +62,11 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
   });
 
   server.setRequestHandler("tools/list", async () => {
-    const tools = [...catalog.snapshot.tools.values()];
+    const snapshot = catalog.snapshot;
+    const tools = [...snapshot.tools.values()];
     const allowed = await Promise.all(tools.map((entry) => view.mayUseTool(entry.tool["name"] as string)));
-    return { tools: tools.filter((_, index) => allowed[index]).map((entry) => entry.tool) as never };
+    const hint = view.personal === true ? { ...snapshot.hints.tools, cacheScope: "private" as const } : snapshot.hints.tools;
+    return { tools: tools.filter((_, index) => allowed[index]).map((entry) => entry.tool) as never, ...cacheable(hint) };
   });
 
   server.setRequestHandler("tools/call", async (request, ctx) => {
@@ -63,13 +85,18 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     return server.projectCallToolResult(result, entry.outputSchema);
   });
 
-  server.setRequestHandler("resources/list", async () => ({
-    resources: [...catalog.snapshot.resources.values()].map((entry) => entry.json) as never,
-  }));
+  server.setRequestHandler("resources/list", async () => {
+    const snapshot = catalog.snapshot;
+    return { resources: [...snapshot.resources.values()].map((entry) => entry.json) as never, ...cacheable(snapshot.hints.resources) };
+  });
 
-  server.setRequestHandler("resources/templates/list", async () => ({
-    resourceTemplates: [...catalog.snapshot.resourceTemplates.values()].map((entry) => entry.json) as never,
-  }));
+  server.setRequestHandler("resources/templates/list", async () => {
+    const snapshot = catalog.snapshot;
+    return {
+      resourceTemplates: [...snapshot.resourceTemplates.values()].map((entry) => entry.json) as never,
+      ...cacheable(snapshot.hints.resourceTemplates),
+    };
+  });
 
   server.setRequestHandler("resources/read", async (request, ctx) => {
     const { uri } = request.params;
@@ -84,12 +111,13 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     if (entry.qualifier !== "") {
       for (const contents of result["contents"] as JsonObject[]) contents["uri"] = entry.qualifier + String(contents["uri"]);
     }
-    return result as never;
+    return { ...result, ...cacheable(cacheHintOf(response)) } as never;
   });
 
-  server.setRequestHandler("prompts/list", async () => ({
-    prompts: [...catalog.snapshot.prompts.values()].map((entry) => entry.prompt) as never,
-  }));
+  server.setRequestHandler("prompts/list", async () => {
+    const snapshot = catalog.snapshot;
+    return { prompts: [...snapshot.prompts.values()].map((entry) => entry.prompt) as never, ...cacheable(snapshot.hints.prompts) };
+  });
 
   server.setRequestHandler("prompts/get", async (request, ctx) => {
     const entry = catalog.snapshot.prompts.get(request.params.name);

@@ -131,13 +131,13 @@ export class McpGateway {
     });
     const maxRequestBodySize = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     const onerror = (error: Error) => this.#logger.debug("mcp gateway: request refused", { error: error.message });
-    this.#modern = createMcpHandler(() => createGatewayServer(this.#catalog, (this.#callers.getStore() ?? ANONYMOUS).view), {
+    this.#modern = createMcpHandler((request) => createGatewayServer(this.#catalog, (this.#callers.getStore() ?? ANONYMOUS).view, request.era), {
       legacy: "reject",
       maxRequestBodySize,
       onerror,
     });
     this.#legacy = new LegacySessions({
-      createServer: (view) => createGatewayServer(this.#catalog, view),
+      createServer: (view) => createGatewayServer(this.#catalog, view, "legacy"),
       logger: this.#logger,
       maxRequestBodySize,
       ...options.sessions,

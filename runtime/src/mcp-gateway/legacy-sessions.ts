@@ -123,6 +123,9 @@ export class LegacySessions {
       get metadata() {
         return (session?.caller ?? caller).view.metadata ?? {};
       },
+      get personal() {
+        return (session?.caller ?? caller).view.personal === true;
+      },
     };
     const server = this.#options.createServer(view);
     await server.connect(transport);

@@ -21,6 +21,7 @@ import {
   type Tool,
 } from "../gen/kled/mcp/v1/mcp_pb.js";
 import { serviceDefinitionOf } from "../definition/service-definition-of.js";
+import { cacheHintOf, mergeCacheHints, type CacheHint } from "./cache-hint.js";
 
 /** kled.mcp.v1.McpService, with the retry facts of its proto (lists and reads are NO_SIDE_EFFECTS). */
 export const MCP_SERVICE = serviceDefinitionOf(McpService);
@@ -41,7 +42,18 @@ export interface BackendCatalog {
   resources: Resource[];
   resourceTemplates: ResourceTemplate[];
   prompts: Prompt[];
+  /** Each list's cache hint, merged over its pages (revision 2026-07-28). */
+  hints: Record<"tools" | "resources" | "resourceTemplates" | "prompts", CacheHint>;
 }
+
+/** One list of a backend, every page of it, and the hint its pages give together. */
+interface Listed<Item> {
+  items: Item[];
+  hint: CacheHint;
+}
+
+/** What every kled.mcp.v1 list response has. */
+type ListPage = { nextCursor: string } & Parameters<typeof cacheHintOf>[0];
 
 /**
  * One MCP service of the registry (all its instances), called by its
@@ -61,14 +73,16 @@ export class McpBackend {
     const [tools, resources, resourceTemplates, prompts] = await Promise.all([
       this.#pages<ListToolsResponse, Tool>("listTools", (page) => page.tools, options),
       this.#pages<ListResourcesResponse, Resource>("listResources", (page) => page.resources, options),
-      this.#pages<ListResourceTemplatesResponse, ResourceTemplate>(
-        "listResourceTemplates",
-        (page) => page.resourceTemplates,
-        options,
-      ),
+      this.#pages<ListResourceTemplatesResponse, ResourceTemplate>("listResourceTemplates", (page) => page.resourceTemplates, options),
       this.#pages<ListPromptsResponse, Prompt>("listPrompts", (page) => page.prompts, options),
     ]);
-    return { tools, resources, resourceTemplates, prompts };
+    return {
+      tools: tools.items,
+      resources: resources.items,
+      resourceTemplates: resourceTemplates.items,
+      prompts: prompts.items,
+      hints: { tools: tools.hint, resources: resources.hint, resourceTemplates: resourceTemplates.hint, prompts: prompts.hint },
+    };
   }
 
   callTool(request: MessageInitShape<typeof CallToolRequestSchema>, options: CallOptions): Promise<CallToolResponse> {
@@ -94,17 +108,15 @@ export class McpBackend {
     return this.#unary("complete", request, options);
   }
 
-  async #pages<Page extends { nextCursor: string }, Item>(
-    method: string,
-    items: (page: Page) => Item[],
-    options: CallOptions,
-  ): Promise<Item[]> {
+  async #pages<Page extends ListPage, Item>(method: string, items: (page: Page) => Item[], options: CallOptions): Promise<Listed<Item>> {
     const all: Item[] = [];
+    const hints: CacheHint[] = [];
     let cursor = "";
     for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
       const page = await this.#unary<Page>(method, { cursor }, options);
       all.push(...items(page));
-      if (page.nextCursor === "") return all;
+      hints.push(cacheHintOf(page));
+      if (page.nextCursor === "") return { items: all, hint: mergeCacheHints(hints) };
       cursor = page.nextCursor;
     }
     throw new Error(

@@ -6,6 +6,7 @@
  * enum names. These functions undo exactly those differences.
  */
 import { toJson, type DescMessage, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
   CallToolResponseSchema,
   CompleteResponseSchema,
@@ -53,10 +54,20 @@ export function promptJson(prompt: Prompt): JsonObject {
   return withMeta(json(PromptSchema, prompt));
 }
 
+/**
+ * MCP's CallToolResult. Its structuredContent is structured_value when that
+ * is set (any JSON value, revision 2026-07-28), else structured_content; a
+ * Value without a kind counts as unset. For 2025-11-25 clients the SDK's
+ * projectCallToolResult wraps a non-object value as {"result": value}.
+ */
 export function callToolResultJson(result: CallToolResponse): JsonObject {
-  const object = withMeta(json(CallToolResponseSchema, result));
+  const { structuredValue } = result;
+  const object = withMeta(json(CallToolResponseSchema, { ...result, structuredValue: undefined }));
   object["content"] = array(object["content"]).map(contentBlock);
   object["isError"] = result.isError;
+  if (structuredValue !== undefined && structuredValue.kind.case !== undefined) {
+    object["structuredContent"] = toJson(ValueSchema, structuredValue);
+  }
   return object;
 }
 

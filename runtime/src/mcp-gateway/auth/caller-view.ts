@@ -7,8 +7,9 @@ import type { CallerView } from "../gateway-server.js";
 
 /**
  * What an authenticated caller sees: the tools `authorizer` lets it call
- * (all of them without one), and its bearer token forwarded to the
- * backends as `authorization` metadata when `forwardToken`. A decision the
+ * (all of them without one, and then its tool list is the same as anyone's),
+ * and its bearer token forwarded to the backends as `authorization`
+ * metadata when `forwardToken`. A decision the
  * authorizer cannot make (its store down) fails the request rather than
  * hiding or allowing the tool.
  */
@@ -33,6 +34,7 @@ export function identityView(
       }
     },
     metadata: forwardToken ? { authorization: `Bearer ${token}` } : {},
+    personal: authorizer !== undefined,
   };
 }
 
