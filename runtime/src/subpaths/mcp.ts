@@ -15,6 +15,7 @@ export {
   type McpGatewayOptions,
 } from "../mcp-gateway/gateway.js";
 export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
+export { DEFAULT_CACHE_HINT } from "../mcp-gateway/cache-hint.js";
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/legacy-sessions.js";
 export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
 export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
