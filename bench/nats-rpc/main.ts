@@ -5,79 +5,113 @@
  * at 1 in flight, and CPU per call of the client (this process), the server
  * process and nats-server.
  *
- *   node --conditions=kled:source --import tsx bench/nats-rpc/main.ts [seconds per measure, default 5]
+ *   node --import tsx bench/nats-rpc/main.ts [seconds per measure, default 3] [rounds, default 3]
  *
- * It runs the runtime from its TypeScript sources through tsx (the
- * `kled:source` condition), which costs Kled's side some CPU per call that
- * a built runtime does not pay (see bench/support/spawn.ts); the baselines
- * are plain JavaScript. Targets run one after the other, each with its own
- * server process, so that each measure has both cores.
+ * Kled runs compiled (runtime/dist, built first when a source is newer), as
+ * a deployed service runs it and as `npm run bench` measures it: from its
+ * TypeScript sources through tsx (the `kled:source` condition), every
+ * function the runtime creates per call pays a call to esbuild's
+ * name-keeping helper, a cost the baselines (plain JavaScript) never pay
+ * (see bench/support/spawn.ts). Run with `--conditions=kled:source`, the
+ * bench says so in its first line.
+ *
+ * All servers start first and stay up; the targets are then measured in
+ * alternating rounds (raw, Moleculer, Kled, raw, …), each measure alone on
+ * the machine, so that other work on a shared machine skews every target of
+ * a round alike. Ratios are per round; the table shows each target's median
+ * over the rounds and the ratios' range.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/support/free-port.js";
-import { kledTarget, moleculerTarget, rawTarget, MOLECULER_SERIALIZER, type Target } from "./targets.js";
+import { ensureBuilt, RUNTIME_PACKAGE } from "../support/workspace-build.js";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const HIGH_IN_FLIGHT = 64;
 const WARMUP_MS = 1_500;
-const seconds = Number(process.argv[2] ?? 5);
+const seconds = Number(process.argv[2] ?? 3);
+const rounds = Number(process.argv[3] ?? 3);
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS = 100;
+const KINDS = ["raw", "moleculer", "kled"] as const;
+type Kind = (typeof KINDS)[number];
+const fromSources = process.execArgv.some((arg) => arg.includes("kled:source"));
 
 interface Measure {
   readonly callsPerSecond: number;
   readonly clientUsPerCall: number;
   readonly serverUsPerCall: number;
   readonly natsUsPerCall: number;
+  readonly p50Us: number;
+}
+
+interface Running {
+  readonly kind: Kind;
+  readonly child: ChildProcess;
+  readonly target: import("./targets.js").Target;
 }
 
 async function main(): Promise<void> {
+  // Built before targets.ts loads @kled/runtime (its dist/, without kled:source).
+  await ensureBuilt(RUNTIME_PACKAGE, (line) => process.stderr.write(`[bench] ${line}\n`));
+  const { kledTarget, moleculerTarget, rawTarget, MOLECULER_SERIALIZER } = await import("./targets.js");
+  const loadAtStart = loadavg()[0] ?? 0;
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "kled-nats-rpc-bench-"));
   const nats = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
   const url = `nats://127.0.0.1:${port}`;
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const rows: Array<[string, Measure, number]> = [];
+  const running: Running[] = [];
+  const measures = new Map<Kind, Measure[]>(KINDS.map((kind) => [kind, []]));
   try {
-    for (const kind of ["raw", "moleculer", "kled"] as const) {
+    for (const kind of KINDS) {
       const { child, info } = await startServer(kind, url);
-      let target: Target;
-      if (kind === "kled") target = await kledTarget(url, info["node"] as never);
-      else if (kind === "moleculer") target = await moleculerTarget(url);
-      else target = await rawTarget(url);
+      const target =
+        kind === "kled" ? await kledTarget(url, info["node"] as never) : kind === "moleculer" ? await moleculerTarget(url) : await rawTarget(url);
+      running.push({ kind, child, target });
       await closedLoop(target, HIGH_IN_FLIGHT, WARMUP_MS);
-      const many = await measureRate(target, child.pid!, nats.pid!);
-      const p50 = await measureP50(target);
-      rows.push([kind, many, p50]);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const { kind, child, target } of running) {
+        const rate = await measureRate(target, child.pid!, nats.pid!);
+        measures.get(kind)!.push({ ...rate, p50Us: await measureP50(target) });
+      }
+    }
+  } finally {
+    for (const { child, target } of running) {
       await target.close();
       child.stdin?.end();
       await once(child, "exit");
     }
-  } finally {
     nats.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
   }
-  const moleculer = rows.find(([kind]) => kind === "moleculer")?.[1].callsPerSecond ?? NaN;
-  console.log(`RPC over NATS, echo of ${100} characters, ${seconds} s per measure, Node ${process.version}, Moleculer serializer ${MOLECULER_SERIALIZER}`);
+  const moleculer = measures.get("moleculer")!;
   console.log(
-    ["target", `calls/s @${HIGH_IN_FLIGHT}`, "× Moleculer", "client µs/call", "server µs/call", "nats-server µs/call", "p50 @1 (µs)"].join("\t"),
+    `RPC over NATS, echo of ${100} characters, ${rounds} rounds of ${seconds} s per measure, Node ${process.version}, ` +
+      `Moleculer serializer ${MOLECULER_SERIALIZER}, Kled ${fromSources ? "FROM SOURCES (kled:source, tsx): slower than deployed" : "compiled (runtime/dist)"}, ` +
+      `load average at start ${loadAtStart.toFixed(2)}`,
   );
-  for (const [kind, m, p50] of rows) {
+  console.log(
+    ["target", `calls/s @${HIGH_IN_FLIGHT}`, "× Moleculer (min–max)", "client µs/call", "server µs/call", "nats-server µs/call", "p50 @1 (µs)", "p50 ÷ Moleculer's"].join("\t"),
+  );
+  for (const kind of KINDS) {
+    const own = measures.get(kind)!;
+    const ratios = own.map((m, i) => m.callsPerSecond / moleculer[i]!.callsPerSecond);
+    const p50Ratios = own.map((m, i) => m.p50Us / moleculer[i]!.p50Us);
+    const pick = (f: (m: Measure) => number) => median(own.map(f));
     console.log(
       [
         kind,
-        m.callsPerSecond.toFixed(0),
-        (m.callsPerSecond / moleculer).toFixed(2),
-        m.clientUsPerCall.toFixed(1),
-        m.serverUsPerCall.toFixed(1),
-        m.natsUsPerCall.toFixed(1),
-        p50.toFixed(0),
+        pick((m) => m.callsPerSecond).toFixed(0),
+        `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+        pick((m) => m.clientUsPerCall).toFixed(1),
+        pick((m) => m.serverUsPerCall).toFixed(1),
+        pick((m) => m.natsUsPerCall).toFixed(1),
+        pick((m) => m.p50Us).toFixed(0),
+        median(p50Ratios).toFixed(2),
       ].join("\t"),
     );
   }
@@ -86,7 +120,8 @@ async function main(): Promise<void> {
 async function startServer(kind: string, url: string): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
   const program = fileURLToPath(new URL("./server.ts", import.meta.url));
   const profile = process.env["BENCH_PROFILE_DIR"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`];
-  const child = spawn(process.execPath, [...profile, "--conditions=kled:source", "--import", "tsx", program, kind, url], {
+  const conditions = fromSources ? ["--conditions=kled:source"] : [];
+  const child = spawn(process.execPath, [...profile, ...conditions, "--import", "tsx", program, kind, url], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -94,8 +129,8 @@ async function startServer(kind: string, url: string): Promise<{ child: ChildPro
   return { child, info: JSON.parse(line) as Record<string, unknown> };
 }
 
-/** Runs `inFlight` loops of calls for `ms`; resolves with the calls completed and their latencies when asked. */
-async function closedLoop(target: Target, inFlight: number, ms: number, latencies?: number[]): Promise<number> {
+/** Runs `inFlight` loops of calls for `ms`; resolves with the calls completed, pushing their latencies when asked. */
+async function closedLoop(target: import("./targets.js").Target, inFlight: number, ms: number, latencies?: number[]): Promise<number> {
   const end = performance.now() + ms;
   let calls = 0;
   await Promise.all(
@@ -111,7 +146,7 @@ async function closedLoop(target: Target, inFlight: number, ms: number, latencie
   return calls;
 }
 
-async function measureRate(target: Target, serverPid: number, natsPid: number): Promise<Measure> {
+async function measureRate(target: import("./targets.js").Target, serverPid: number, natsPid: number): Promise<Omit<Measure, "p50Us">> {
   const client = process.cpuUsage();
   const server = cpuTicks(serverPid);
   const nats = cpuTicks(natsPid);
@@ -128,11 +163,15 @@ async function measureRate(target: Target, serverPid: number, natsPid: number): 
   };
 }
 
-async function measureP50(target: Target): Promise<number> {
+async function measureP50(target: import("./targets.js").Target): Promise<number> {
   const latencies: number[] = [];
   await closedLoop(target, 1, Math.min(seconds, 3) * 1_000, latencies);
-  latencies.sort((a, b) => a - b);
-  return (latencies[Math.floor(latencies.length / 2)] ?? NaN) * 1_000;
+  return median(latencies) * 1_000;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /** utime + stime of a process, in clock ticks. */
