@@ -56,6 +56,23 @@ export class PushConfigs {
     return config;
   }
 
+  /**
+   * Stores the config a message brings (SendMessage's
+   * configuration.task_push_notification_config) for task `taskId` before
+   * the message is recorded, when the task may not exist yet: the task's
+   * events leave through the outbox as soon as they commit, and push
+   * delivery must find the webhook by then. Returns the undo for a message
+   * that is refused: it removes the config, or restores the one it replaced.
+   */
+  async attach(init: MessageInitShape<typeof TaskPushNotificationConfigSchema>, taskId: string, field: string): Promise<() => Promise<void>> {
+    this.validate(init, field);
+    const config = create(TaskPushNotificationConfigSchema, { ...init, taskId });
+    config.id ||= crypto.randomUUID();
+    const replaced = await this.store.get(taskId, config.id);
+    await this.store.save(config);
+    return () => (replaced === undefined ? this.store.delete(taskId, config.id) : this.store.save(replaced));
+  }
+
   async get(request: GetTaskPushNotificationConfigRequest, owner: TaskOwner): Promise<TaskPushNotificationConfig> {
     requireIds(request);
     await this.#requireTask(request.taskId, owner);

@@ -13,6 +13,9 @@ import type { TaskRunner } from "./task-runner.js";
 import { taskToRun } from "./task-steps.js";
 import type { StoredTask } from "./task-store.js";
 
+/** Where a message's push config sits in SendMessageRequest, for error messages. */
+const PUSH_CONFIG_FIELD = "configuration.task_push_notification_config";
+
 /** A message taken in: the task it started or resumed, and its live events from before that. */
 export interface Submitted {
   /** The task right after the message was recorded (or later: the runner does not wait). */
@@ -38,17 +41,22 @@ export class TaskDesk {
   async submit(request: SendMessageRequest, owner: TaskOwner): Promise<Submitted> {
     const { message } = acceptMessage(request);
     const pushConfig = request.configuration?.taskPushNotificationConfig;
-    // Checked before anything is stored: a bad webhook must not leave a task behind.
-    if (pushConfig !== undefined) this.pushConfigs.validate(pushConfig, "configuration.task_push_notification_config");
     const taskId = message.taskId === "" ? crypto.randomUUID() : message.taskId;
     // Opened before the write, so that the caller misses none of what follows.
     const subscription = this.recorder.feed.subscribe(taskId);
     try {
       // The sender's task, or TaskNotFoundError, before anything is stored (a webhook on another's task would leak it).
       const resumed = message.taskId === "" ? undefined : await this.#owned(message.taskId, owner);
-      if (resumed === undefined) await this.#start(taskId, message, owner);
-      else await this.#resume(resumed.task, message);
-      if (pushConfig !== undefined) await this.pushConfigs.create({ ...pushConfig, taskId }, owner, "configuration.task_push_notification_config");
+      // Checked before anything is stored (a bad webhook must not leave a task behind), and stored
+      // before the message, so that push delivery finds it for the first event the message causes.
+      const detach = pushConfig === undefined ? undefined : await this.pushConfigs.attach(pushConfig, taskId, PUSH_CONFIG_FIELD);
+      try {
+        if (resumed === undefined) await this.#start(taskId, message, owner);
+        else await this.#resume(resumed.task, message);
+      } catch (error) {
+        await detach?.().catch(() => undefined);
+        throw error;
+      }
       const snapshot = await this.recorder.store.get(taskId);
       if (snapshot === undefined) throw taskNotFound(taskId);
       return { snapshot, subscription };
