@@ -7,6 +7,7 @@ import { canAbort } from "../abort.js";
 import type { ClientRequest, ClientResponse, StreamClientRequest } from "../call.js";
 import { decodeResponse, encodeRequest } from "../client-codec.js";
 import { callError } from "../status.js";
+import type { DeadlineEntry, Deadlines } from "./deadlines.js";
 import { Frame, INITIAL_CREDIT, type FrameReader, type FrameWriter } from "./frames.js";
 
 /** What a call needs of its client transport. */
@@ -18,6 +19,8 @@ export interface CallChannel {
   /** The call is over: forget it. */
   forget(call: ClientCall): void;
   readonly maxPayload: number;
+  /** The transport's one timer for the deadlines of its calls. */
+  readonly deadlines: Deadlines;
 }
 
 /** Room left in a message for a frame's own fields around a request message, bytes. */
@@ -33,17 +36,18 @@ export class ClientCall {
   #ended = false;
   #failure: KledError | undefined;
   #headerSeen = false;
-  // Response side.
-  readonly #responses: Uint8Array[] = [];
+  // Response side (streams only; made by the first that needs them).
+  #responses: Uint8Array[] | undefined;
   #nextResponseSeq = 1;
   #consumedSinceGrant = 0;
   #settle: { resolve: (response: ClientResponse) => void; reject: (error: unknown) => void } | undefined;
   // Request side.
   #credit = INITIAL_CREDIT;
   #requestError: unknown;
-  readonly #waiters = new Set<() => void>();
-  #timer: NodeJS.Timeout | undefined;
-  readonly #onAbort = (): void => this.#cancel(callError(undefined, this.request), Code.Canceled);
+  #waiters: Set<() => void> | undefined;
+  #deadline: DeadlineEntry | undefined;
+  /** Made only for a signal that can abort. */
+  #onAbort: (() => void) | undefined;
 
   constructor(
     readonly id: number,
@@ -68,12 +72,14 @@ export class ClientCall {
         return promise;
       }
       timeout = left + 1;
-      this.#timer = setTimeout(
-        () => this.#cancel(new KledError(Code.DeadlineExceeded, `deadline of ${request.method.path} exceeded`), Code.DeadlineExceeded),
-        left,
+      this.#deadline = this.channel.deadlines.add(request.deadline.getTime(), () =>
+        this.#cancel(new KledError(Code.DeadlineExceeded, `deadline of ${request.method.path} exceeded`), Code.DeadlineExceeded),
       );
     }
-    if (canAbort(request.signal)) request.signal.addEventListener("abort", this.#onAbort, { once: true });
+    if (canAbort(request.signal)) {
+      this.#onAbort = () => this.#cancel(callError(undefined, this.request), Code.Canceled);
+      request.signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
     try {
       const message = request.stream ? undefined : this.#encode(request.message);
       this.channel.send((w) => {
@@ -105,7 +111,7 @@ export class ClientCall {
           return;
         }
         this.#header(undefined);
-        this.#responses.push(new Uint8Array(bytes));
+        (this.#responses ??= []).push(new Uint8Array(bytes));
         this.#wake();
         return;
       }
@@ -171,8 +177,8 @@ export class ClientCall {
     if (this.#ended) return;
     this.#ended = true;
     this.#failure = error;
-    clearTimeout(this.#timer);
-    if (canAbort(this.request.signal)) this.request.signal.removeEventListener("abort", this.#onAbort);
+    if (this.#deadline !== undefined) this.channel.deadlines.remove(this.#deadline);
+    if (this.#onAbort !== undefined) this.request.signal.removeEventListener("abort", this.#onAbort);
     this.channel.forget(this);
     if (error !== undefined) this.#settle?.reject(error);
     this.#wake();
@@ -188,7 +194,7 @@ export class ClientCall {
   async *#receive(): AsyncGenerator<Message> {
     try {
       for (;;) {
-        const bytes = this.#responses.shift();
+        const bytes = this.#responses?.shift();
         if (bytes !== undefined) {
           if (++this.#consumedSinceGrant >= INITIAL_CREDIT / 2 && !this.#ended) {
             const n = this.#consumedSinceGrant;
@@ -232,15 +238,17 @@ export class ClientCall {
 
   #wait(): Promise<void> {
     return new Promise((resolve) => {
+      const waiters = (this.#waiters ??= new Set());
       const wake = (): void => {
-        this.#waiters.delete(wake);
+        waiters.delete(wake);
         resolve();
       };
-      this.#waiters.add(wake);
+      waiters.add(wake);
     });
   }
 
   #wake(): void {
+    if (this.#waiters === undefined || this.#waiters.size === 0) return;
     for (const wake of [...this.#waiters]) wake();
   }
 

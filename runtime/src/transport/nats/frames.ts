@@ -145,7 +145,11 @@ export class FrameWriter {
 
   metadata(metadata: ReadonlyMetadata | undefined): this {
     if (metadata === undefined) return this.varint(0);
-    const entries = [...metadata.entries()];
+    // Most calls carry none: no array for them.
+    const iterator = metadata.entries();
+    const first = iterator.next();
+    if (first.done === true) return this.varint(0);
+    const entries = [first.value, ...iterator];
     this.varint(entries.length);
     for (const [key, value] of entries) {
       this.string(key);
@@ -214,7 +218,16 @@ export class FrameReader {
 
   /** Metadata entries in wire order; text values repeated under one key are joined with ", ", as HTTP/2 carries them. */
   metadataInto(target: Metadata): Metadata {
+    return this.#entriesInto(this.varint(), target);
+  }
+
+  /** Like {@link metadataInto} into a new Metadata, or undefined when there are no entries (most calls): no Map for them. */
+  metadataOrNone(): Metadata | undefined {
     const count = this.varint();
+    return count === 0 ? undefined : this.#entriesInto(count, new Metadata());
+  }
+
+  #entriesInto(count: number, target: Metadata): Metadata {
     for (let i = 0; i < count; i++) {
       const key = this.string();
       if (this.byte() === 0) {

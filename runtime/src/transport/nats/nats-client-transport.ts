@@ -12,6 +12,7 @@ import type { ClientRequest, ClientResponse } from "../call.js";
 import { callError } from "../status.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
 import { ClientCall, type CallChannel } from "./client-call.js";
+import { Deadlines } from "./deadlines.js";
 import { Frame, FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame, type FrameWriter } from "./frames.js";
 import { Outbox } from "./outbox.js";
 
@@ -36,6 +37,9 @@ export class NatsClientTransport implements NodeTransport {
   readonly #nodeNumbers = new Map<string, number>();
   readonly #nodeSubjects: string[] = [];
   readonly #probe: NodeJS.Timeout;
+  readonly #deadlines = new Deadlines();
+  /** {@link #peer}'s answer, and the server INFO it was made from: it changes only on reconnecting. */
+  #peerOf: { info: unknown; peer: string } | undefined;
   readonly #maxPayload: number;
   #nextId = 1;
   #closed = false;
@@ -91,13 +95,18 @@ export class NatsClientTransport implements NodeTransport {
     this.#closed = true;
     clearInterval(this.#probe);
     this.#failAll(new KledError(Code.Unavailable, "the client was closed"));
+    this.#deadlines.clear();
     await this.nc.close();
   }
 
   /** The caller as the NATS server sees it, `ip:client-id`: the connection id stands where gRPC has a port. */
   #peer(): string {
     const info = this.nc.info;
-    return `${info?.client_ip ?? "unknown"}:${info?.client_id ?? 0}`;
+    const cached = this.#peerOf;
+    if (cached !== undefined && cached.info === info) return cached.peer;
+    const peer = `${info?.client_ip ?? "unknown"}:${info?.client_id ?? 0}`;
+    this.#peerOf = { info, peer };
+    return peer;
   }
 
   #channel(subject: string): CallChannel {
@@ -109,6 +118,7 @@ export class NatsClientTransport implements NodeTransport {
       channel = {
         subject,
         maxPayload: this.#maxPayload,
+        deadlines: this.#deadlines,
         send(write: (writer: FrameWriter) => void) {
           write(outbox.to(subject).writer);
           outbox.written(subject);

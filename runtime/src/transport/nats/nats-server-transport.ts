@@ -129,7 +129,7 @@ export class NatsServerTransport implements ServerTransport {
     const path = reader.string();
     const timeout = reader.varint();
     const peer = reader.string();
-    const metadata = reader.metadataInto(new Metadata());
+    const metadata = reader.metadataOrNone();
     const binding = this.#methods.get(path);
     const single = binding === undefined || binding.method.kind === "unary" || binding.method.kind === "server_streaming";
     const message = single ? reader.bytesField() : undefined;
@@ -143,7 +143,7 @@ export class NatsServerTransport implements ServerTransport {
     const context = new CallContext({
       method: binding.method,
       service: binding.service,
-      metadata: () => metadata,
+      metadata: metadata === undefined ? () => new Metadata() : metadata,
       deadline: timeout === 0 ? undefined : new Date(Date.now() + timeout - 1),
       peer,
       // No TLS client certificate reaches a responder over NATS: mTLS auth refuses these calls.
@@ -200,6 +200,6 @@ export class NatsServerTransport implements ServerTransport {
 /** Reply channels kept for reuse, one per calling client inbox. */
 const MAX_CACHED_CHANNELS = 4_096;
 
-function textOf(metadata: Metadata, key: string): string | undefined {
-  return metadata.has(key) ? metadata.get(key) : undefined;
+function textOf(metadata: Metadata | undefined, key: string): string | undefined {
+  return metadata?.has(key) === true ? metadata.get(key) : undefined;
 }

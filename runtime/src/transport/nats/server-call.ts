@@ -23,18 +23,18 @@ export interface ReplyChannel {
  * the client's credit. Internal to the NATS server transport.
  */
 export class ServerCall {
-  // Request stream.
-  readonly #requests: Uint8Array[] = [];
+  // Request stream (streams only; made by the first that needs them).
+  #requests: Uint8Array[] | undefined;
   #requestsEnded = false;
   #nextRequestSeq = 1;
   #consumedSinceGrant = 0;
   // Response stream.
   #credit = INITIAL_CREDIT;
   #nextResponseSeq = 1;
-  readonly #unackedSizes: number[] = [];
+  #unackedSizes: number[] | undefined;
   #unackedBytes = 0;
   /** Whoever waits for a request message or for credit: woken by any frame. */
-  readonly #waiters = new Set<() => void>();
+  #waiters: Set<() => void> | undefined;
 
   constructor(
     readonly id: number,
@@ -53,7 +53,7 @@ export class ServerCall {
     }
     this.#nextRequestSeq++;
     // Copied: the payload's buffer is the NATS client's to reuse.
-    this.#requests.push(new Uint8Array(bytes));
+    (this.#requests ??= []).push(new Uint8Array(bytes));
     this.#wake();
   }
 
@@ -77,7 +77,8 @@ export class ServerCall {
   /** A CREDIT frame: the client consumed `n` more response messages. */
   grant(n: number): void {
     this.#credit += n;
-    for (let i = 0; i < n && this.#unackedSizes.length > 0; i++) this.#unackedBytes -= this.#unackedSizes.shift()!;
+    const sizes = this.#unackedSizes;
+    for (let i = 0; sizes !== undefined && i < n && sizes.length > 0; i++) this.#unackedBytes -= sizes.shift()!;
     this.#wake();
   }
 
@@ -85,7 +86,7 @@ export class ServerCall {
   async *requests(): AsyncGenerator<Uint8Array> {
     const context = this.context;
     for (;;) {
-      const next = this.#requests.shift();
+      const next = this.#requests?.shift();
       if (next !== undefined) {
         if (++this.#consumedSinceGrant >= INITIAL_CREDIT / 2) {
           const n = this.#consumedSinceGrant;
@@ -136,7 +137,7 @@ export class ServerCall {
       const seq = this.#nextResponseSeq++;
       this.#frame((w) => w.byte(Frame.ResponseMsg).varint(this.id).varint(seq).bytesField(bytes));
       this.#credit--;
-      this.#unackedSizes.push(bytes.byteLength);
+      (this.#unackedSizes ??= []).push(bytes.byteLength);
       this.#unackedBytes += bytes.byteLength;
       return this.#mustWait() ? this.#waitForCredit() : undefined;
     };
@@ -187,18 +188,20 @@ export class ServerCall {
 
   #waitFor(): Promise<void> {
     const signal = this.context.signal;
+    const waiters = (this.#waiters ??= new Set());
     return new Promise<void>((resolve) => {
       const wake = (): void => {
         signal.removeEventListener("abort", wake);
-        this.#waiters.delete(wake);
+        waiters.delete(wake);
         resolve();
       };
-      this.#waiters.add(wake);
+      waiters.add(wake);
       signal.addEventListener("abort", wake, { once: true });
     });
   }
 
   #wake(): void {
+    if (this.#waiters === undefined || this.#waiters.size === 0) return;
     for (const wake of [...this.#waiters]) wake();
   }
 }
