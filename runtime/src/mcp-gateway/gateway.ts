@@ -16,6 +16,7 @@ import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
 import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
 import { originAllowed } from "./origin.js";
+import { refuseParamHeaderMismatch } from "./param-headers.js";
 import { GatewayRateLimit, type McpGatewayRateLimit } from "./rate-limit.js";
 
 /** The caller of a gateway without auth: every tool, nothing forwarded. */
@@ -273,9 +274,23 @@ export class McpGateway {
     return caller;
   }
 
+  /**
+   * Parses the body once (the Node adapter has already bounded its size)
+   * and hands the parsed value to the era check and to whichever side
+   * serves it. A 2026-07-28 tools/call is checked against its tool's
+   * x-mcp-header parameters first: the SDK checks Mcp-Method and Mcp-Name
+   * itself, but Mcp-Param-* only for its high-level McpServer.
+   */
   async #route(request: Request): Promise<Response> {
-    const legacy = await isLegacyRequest(request, undefined, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES });
-    return legacy ? this.#legacy.fetch(request, this.#callers.getStore() ?? ANONYMOUS) : this.#modern.fetch(request);
+    const caller = this.#callers.getStore() ?? ANONYMOUS;
+    const parsedBody = await jsonBodyOf(request);
+    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES });
+    if (legacy) return this.#legacy.fetch(request, caller, parsedBody);
+    const refused = await refuseParamHeaderMismatch(request, parsedBody, {
+      inputSchemaOf: (name) => this.#catalog.snapshot.tools.get(name)?.tool["inputSchema"],
+      mayUse: (name) => caller.view.mayUseTool(name),
+    });
+    return refused ?? this.#modern.fetch(request, parsedBody === undefined ? undefined : { parsedBody });
   }
 
   #listChanged(change: CatalogChange): void {
@@ -284,6 +299,22 @@ export class McpGateway {
     if (change.prompts) this.#modern.notify.promptsChanged();
     if (change.resources) this.#modern.notify.resourcesChanged();
     this.#legacy.notify(change);
+  }
+}
+
+/**
+ * A POST's JSON body, read from a copy so that a body that is not JSON
+ * stays readable for the SDK, which answers it; undefined for that and for
+ * requests without a body.
+ */
+async function jsonBodyOf(request: Request): Promise<unknown> {
+  if (request.method !== "POST") return undefined;
+  const text = await request.clone().text();
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

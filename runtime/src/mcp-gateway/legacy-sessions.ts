@@ -65,7 +65,9 @@ export class LegacySessions {
     return this.#sessions.size;
   }
 
-  async fetch(request: Request, caller: Caller): Promise<Response> {
+  /** Serves one request; `parsedBody`, when the gateway has already parsed the body, spares the transport reading it again. */
+  async fetch(request: Request, caller: Caller, parsedBody?: unknown): Promise<Response> {
+    const options = parsedBody === undefined ? undefined : { parsedBody };
     const id = request.headers.get("mcp-session-id");
     if (id !== null) {
       const session = this.#sessions.get(id);
@@ -75,7 +77,7 @@ export class LegacySessions {
       }
       session.lastUsed = Date.now();
       session.caller = caller;
-      return session.transport.handleRequest(request);
+      return session.transport.handleRequest(request, options);
     }
     if (request.method !== "POST") {
       return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required; send initialize first");
@@ -83,7 +85,7 @@ export class LegacySessions {
     if (this.#sessions.size >= (this.#options.maxSessions ?? DEFAULT_MAX_SESSIONS)) {
       return jsonRpcError(503, -32000, `Too many sessions: ${this.#sessions.size} are open; end one (DELETE) or retry later`);
     }
-    return this.#open(request, caller);
+    return this.#open(request, caller, options);
   }
 
   /** Tells every session's client that lists changed (on its GET stream, when it has one open). */
@@ -103,7 +105,7 @@ export class LegacySessions {
     await Promise.all(sessions.map((session) => session.server.close().catch(() => undefined)));
   }
 
-  async #open(request: Request, caller: Caller): Promise<Response> {
+  async #open(request: Request, caller: Caller, options: { parsedBody: unknown } | undefined): Promise<Response> {
     let opened: string | undefined;
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -129,7 +131,7 @@ export class LegacySessions {
     };
     const server = this.#options.createServer(view);
     await server.connect(transport);
-    const response = await transport.handleRequest(request);
+    const response = await transport.handleRequest(request, options);
     // Anything but an initialize (refused by the transport) leaves no session to keep.
     if (opened === undefined) await server.close().catch(() => undefined);
     return response;
