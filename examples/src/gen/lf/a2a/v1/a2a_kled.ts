@@ -6,6 +6,10 @@
 // A2A 1.0 client or server speaks to a Kled agent unchanged. The comments are
 // Kled's.
 //
+// The request and response names are the specification's (reflection and
+// type URLs show them), so the buf:lint:ignore comments on each method keep
+// buf's STANDARD naming rules off this file in any workspace that lints it.
+//
 // Left out on purpose: the google.api annotations of the published file
 // (HTTP routes, field behaviour, method signatures). They change nothing on
 // the wire, they would make every user's buf module depend on googleapis, and
@@ -55,6 +59,9 @@ export interface A2AServiceHandler {
    * SendMessage sends a message to the agent. The agent answers with a Task
    * (new, or the one message.task_id names) or, for a reply that needs no
    * task, a Message.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendMessage
    */
@@ -63,18 +70,27 @@ export interface A2AServiceHandler {
    * SendStreamingMessage sends a message and streams what follows: first the
    * Task (or a single Message), then status and artifact updates until the
    * task ends or is interrupted (INPUT_REQUIRED, AUTH_REQUIRED).
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendStreamingMessage
    */
   sendStreamingMessage(request: SendMessageRequest, context: HandlerContext): HandlerStream<MessageInitShape<typeof StreamResponseSchema>>;
   /**
    * GetTask returns a task's current state.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTask
    */
   getTask(request: GetTaskRequest, context: HandlerContext): MaybePromise<MessageInitShape<typeof TaskSchema>>;
   /**
    * ListTasks lists the tasks the caller may see, a page at a time.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTasks
    */
@@ -83,6 +99,9 @@ export interface A2AServiceHandler {
    * CancelTask asks the agent to stop a task and returns it. A task that
    * has already ended cannot be canceled (TaskNotCancelableError), so a
    * second cancel fails: not idempotent, and not retried.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CancelTask
    */
@@ -90,6 +109,9 @@ export interface A2AServiceHandler {
   /**
    * SubscribeToTask streams a task that has not ended: the Task first, then
    * its updates, as SendStreamingMessage does. Clients use it to reconnect.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SubscribeToTask
    */
@@ -97,18 +119,27 @@ export interface A2AServiceHandler {
   /**
    * CreateTaskPushNotificationConfig asks the agent to post the task's
    * updates to a webhook.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CreateTaskPushNotificationConfig
    */
   createTaskPushNotificationConfig(request: TaskPushNotificationConfig, context: HandlerContext): MaybePromise<MessageInitShape<typeof TaskPushNotificationConfigSchema>>;
   /**
    * GetTaskPushNotificationConfig returns one webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTaskPushNotificationConfig
    */
   getTaskPushNotificationConfig(request: GetTaskPushNotificationConfigRequest, context: HandlerContext): MaybePromise<MessageInitShape<typeof TaskPushNotificationConfigSchema>>;
   /**
    * ListTaskPushNotificationConfigs lists a task's webhook configurations.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTaskPushNotificationConfigs
    */
@@ -116,12 +147,18 @@ export interface A2AServiceHandler {
   /**
    * GetExtendedAgentCard returns the card an authenticated client may see,
    * when AgentCapabilities.extended_agent_card says there is one.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetExtendedAgentCard
    */
   getExtendedAgentCard(request: GetExtendedAgentCardRequest, context: HandlerContext): MaybePromise<MessageInitShape<typeof AgentCardSchema>>;
   /**
    * DeleteTaskPushNotificationConfig removes a webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.DeleteTaskPushNotificationConfig
    */
@@ -149,6 +186,9 @@ export interface A2AServiceClient {
    * SendMessage sends a message to the agent. The agent answers with a Task
    * (new, or the one message.task_id names) or, for a reply that needs no
    * task, a Message.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendMessage
    */
@@ -157,18 +197,27 @@ export interface A2AServiceClient {
    * SendStreamingMessage sends a message and streams what follows: first the
    * Task (or a single Message), then status and artifact updates until the
    * task ends or is interrupted (INPUT_REQUIRED, AUTH_REQUIRED).
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendStreamingMessage
    */
   sendStreamingMessage(request: MessageInitShape<typeof SendMessageRequestSchema>, options?: CallOptions): Stream<StreamResponse>;
   /**
    * GetTask returns a task's current state.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTask
    */
   getTask(request: MessageInitShape<typeof GetTaskRequestSchema>, options?: CallOptions): Reply<Task>;
   /**
    * ListTasks lists the tasks the caller may see, a page at a time.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTasks
    */
@@ -177,6 +226,9 @@ export interface A2AServiceClient {
    * CancelTask asks the agent to stop a task and returns it. A task that
    * has already ended cannot be canceled (TaskNotCancelableError), so a
    * second cancel fails: not idempotent, and not retried.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CancelTask
    */
@@ -184,6 +236,9 @@ export interface A2AServiceClient {
   /**
    * SubscribeToTask streams a task that has not ended: the Task first, then
    * its updates, as SendStreamingMessage does. Clients use it to reconnect.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SubscribeToTask
    */
@@ -191,18 +246,27 @@ export interface A2AServiceClient {
   /**
    * CreateTaskPushNotificationConfig asks the agent to post the task's
    * updates to a webhook.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CreateTaskPushNotificationConfig
    */
   createTaskPushNotificationConfig(request: MessageInitShape<typeof TaskPushNotificationConfigSchema>, options?: CallOptions): Reply<TaskPushNotificationConfig>;
   /**
    * GetTaskPushNotificationConfig returns one webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTaskPushNotificationConfig
    */
   getTaskPushNotificationConfig(request: MessageInitShape<typeof GetTaskPushNotificationConfigRequestSchema>, options?: CallOptions): Reply<TaskPushNotificationConfig>;
   /**
    * ListTaskPushNotificationConfigs lists a task's webhook configurations.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTaskPushNotificationConfigs
    */
@@ -210,12 +274,18 @@ export interface A2AServiceClient {
   /**
    * GetExtendedAgentCard returns the card an authenticated client may see,
    * when AgentCapabilities.extended_agent_card says there is one.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetExtendedAgentCard
    */
   getExtendedAgentCard(request: MessageInitShape<typeof GetExtendedAgentCardRequestSchema>, options?: CallOptions): Reply<AgentCard>;
   /**
    * DeleteTaskPushNotificationConfig removes a webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.DeleteTaskPushNotificationConfig
    */

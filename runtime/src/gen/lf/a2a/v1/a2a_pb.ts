@@ -6,6 +6,10 @@
 // A2A 1.0 client or server speaks to a Kled agent unchanged. The comments are
 // Kled's.
 //
+// The request and response names are the specification's (reflection and
+// type URLs show them), so the buf:lint:ignore comments on each method keep
+// buf's STANDARD naming rules off this file in any workspace that lints it.
+//
 // Left out on purpose: the google.api annotations of the published file
 // (HTTP routes, field behaviour, method signatures). They change nothing on
 // the wire, they would make every user's buf module depend on googleapis, and
@@ -1786,6 +1790,9 @@ export const A2AService: GenService<{
    * SendMessage sends a message to the agent. The agent answers with a Task
    * (new, or the one message.task_id names) or, for a reply that needs no
    * task, a Message.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendMessage
    */
@@ -1798,6 +1805,9 @@ export const A2AService: GenService<{
    * SendStreamingMessage sends a message and streams what follows: first the
    * Task (or a single Message), then status and artifact updates until the
    * task ends or is interrupted (INPUT_REQUIRED, AUTH_REQUIRED).
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SendStreamingMessage
    */
@@ -1808,6 +1818,9 @@ export const A2AService: GenService<{
   },
   /**
    * GetTask returns a task's current state.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTask
    */
@@ -1818,6 +1831,9 @@ export const A2AService: GenService<{
   },
   /**
    * ListTasks lists the tasks the caller may see, a page at a time.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTasks
    */
@@ -1830,6 +1846,9 @@ export const A2AService: GenService<{
    * CancelTask asks the agent to stop a task and returns it. A task that
    * has already ended cannot be canceled (TaskNotCancelableError), so a
    * second cancel fails: not idempotent, and not retried.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CancelTask
    */
@@ -1841,6 +1860,9 @@ export const A2AService: GenService<{
   /**
    * SubscribeToTask streams a task that has not ended: the Task first, then
    * its updates, as SendStreamingMessage does. Clients use it to reconnect.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.SubscribeToTask
    */
@@ -1852,6 +1874,9 @@ export const A2AService: GenService<{
   /**
    * CreateTaskPushNotificationConfig asks the agent to post the task's
    * updates to a webhook.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.CreateTaskPushNotificationConfig
    */
@@ -1862,6 +1887,9 @@ export const A2AService: GenService<{
   },
   /**
    * GetTaskPushNotificationConfig returns one webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetTaskPushNotificationConfig
    */
@@ -1872,6 +1900,9 @@ export const A2AService: GenService<{
   },
   /**
    * ListTaskPushNotificationConfigs lists a task's webhook configurations.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.ListTaskPushNotificationConfigs
    */
@@ -1883,6 +1914,9 @@ export const A2AService: GenService<{
   /**
    * GetExtendedAgentCard returns the card an authenticated client may see,
    * when AgentCapabilities.extended_agent_card says there is one.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.GetExtendedAgentCard
    */
@@ -1893,6 +1927,9 @@ export const A2AService: GenService<{
   },
   /**
    * DeleteTaskPushNotificationConfig removes a webhook configuration.
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc lf.a2a.v1.A2AService.DeleteTaskPushNotificationConfig
    */
