@@ -15,12 +15,30 @@ import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { markNotSent } from "./classify.js";
 import type { ResilienceEvents } from "./events.js";
+import { bulkheadSlots, type BulkheadSlots } from "./fast-path.js";
 import type { BulkheadSettings } from "./policy.js";
 
+/** A service's bulkhead. */
+export interface ServiceBulkhead {
+  readonly policy: BulkheadPolicy;
+  /** Its slots, for the fast path (fast-path.ts); undefined when this cockatiel cannot be driven by it. */
+  readonly slots: BulkheadSlots | undefined;
+}
+
 export class ServiceBulkheads {
-  readonly #bulkheads = new Map<string, BulkheadPolicy>();
+  readonly #bulkheads = new Map<string, ServiceBulkhead>();
 
   constructor(private readonly events: ResilienceEvents) {}
+
+  /** `service`'s bulkhead, created with `settings` on first use. */
+  get(service: string, settings: BulkheadSettings): ServiceBulkhead {
+    let entry = this.#bulkheads.get(service);
+    if (entry === undefined) {
+      const policy = bulkhead(settings.limit, settings.queue);
+      this.#bulkheads.set(service, (entry = { policy, slots: bulkheadSlots(policy) }));
+    }
+    return entry;
+  }
 
   /**
    * Runs `fn` in `service`'s bulkhead (created with `settings` on first use).
@@ -34,8 +52,7 @@ export class ServiceBulkheads {
     signal: AbortSignal,
     fn: () => Promise<T>,
   ): Promise<T> {
-    let policy = this.#bulkheads.get(service);
-    if (policy === undefined) this.#bulkheads.set(service, (policy = bulkhead(settings.limit, settings.queue)));
+    const { policy } = this.get(service, settings);
     try {
       return await policy.execute(fn, canAbort(signal) ? signal : undefined);
     } catch (error) {

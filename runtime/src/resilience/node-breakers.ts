@@ -19,10 +19,12 @@ import {
   SamplingBreaker,
   circuitBreaker,
   handleWhen,
+  type IBreaker,
 } from "cockatiel";
 import { KledError } from "../errors/kled-error.js";
 import { isNodeFailure } from "./classify.js";
 import type { ResilienceEvents } from "./events.js";
+import { breakerRecorder, type BreakerRecorder } from "./fast-path.js";
 import type { BreakerSettings } from "./policy.js";
 
 /** A circuit's state, as events and {@link NodeBreakers.state} name it. */
@@ -35,8 +37,13 @@ export type CircuitStateName = "closed" | "open" | "half-open" | "isolated";
  */
 const MAX_IDLE_BREAKERS = 256;
 
-interface Entry {
+/** A node's breaker. */
+export interface NodeBreaker {
   readonly policy: CircuitBreakerPolicy;
+  /** The policy's breaker (what counts failures), for the fast path (fast-path.ts). */
+  readonly breaker: IBreaker;
+  /** Undefined when this cockatiel cannot be driven by the fast path. */
+  readonly recorder: BreakerRecorder | undefined;
   /** Epoch ms after which an open circuit lets a probe through. */
   halfOpenAt: number;
   lastUsed: number;
@@ -53,7 +60,7 @@ export interface SkippedNodes {
 export const NONE_SKIPPED: SkippedNodes = { ids: new Set(), nextProbeAt: undefined };
 
 export class NodeBreakers {
-  readonly #services = new Map<string, Map<string, Entry>>();
+  readonly #services = new Map<string, Map<string, NodeBreaker>>();
 
   constructor(
     private readonly events: ResilienceEvents,
@@ -61,7 +68,7 @@ export class NodeBreakers {
   ) {}
 
   /** The breaker of `node` of `service`, created with `settings` on first use. */
-  get(service: string, node: string, settings: BreakerSettings): CircuitBreakerPolicy {
+  get(service: string, node: string, settings: BreakerSettings): NodeBreaker {
     let nodes = this.#services.get(service);
     if (nodes === undefined) this.#services.set(service, (nodes = new Map()));
     let entry = nodes.get(node);
@@ -71,7 +78,7 @@ export class NodeBreakers {
       nodes.set(node, entry);
     }
     entry.lastUsed = this.now();
-    return entry.policy;
+    return entry;
   }
 
   /**
@@ -82,25 +89,26 @@ export class NodeBreakers {
   skipped(service: string): SkippedNodes {
     const nodes = this.#services.get(service);
     if (nodes === undefined) return NONE_SKIPPED;
-    const ids = new Set<string>();
+    // Most calls skip nothing: no set for them.
+    let ids: Set<string> | undefined;
     let nextProbeAt: number | undefined;
-    const now = this.now();
+    let now: number | undefined;
     for (const [node, entry] of nodes) {
       switch (entry.policy.state) {
         case CircuitState.Closed:
           break;
         case CircuitState.Open:
-          if (now >= entry.halfOpenAt) break;
-          ids.add(node);
+          if ((now ??= this.now()) >= entry.halfOpenAt) break;
+          (ids ??= new Set()).add(node);
           nextProbeAt = Math.min(nextProbeAt ?? Infinity, entry.halfOpenAt);
           break;
         case CircuitState.HalfOpen:
         case CircuitState.Isolated:
-          ids.add(node);
+          (ids ??= new Set()).add(node);
           break;
       }
     }
-    return { ids, nextProbeAt };
+    return ids === undefined ? NONE_SKIPPED : { ids, nextProbeAt };
   }
 
   /** The state of `node`'s circuit; `closed` for a node never called. */
@@ -118,22 +126,20 @@ export class NodeBreakers {
     }
   }
 
-  #create(service: string, node: string, settings: BreakerSettings): Entry {
+  #create(service: string, node: string, settings: BreakerSettings): NodeBreaker {
+    const breaker: IBreaker =
+      settings.kind === "sampling"
+        ? new SamplingBreaker({
+            threshold: settings.threshold,
+            duration: settings.samplingDurationMs,
+            minimumRps: settings.minimumRps,
+          })
+        : new ConsecutiveBreaker(settings.threshold);
     const policy = circuitBreaker(
       handleWhen((error) => error instanceof KledError && isNodeFailure(error)),
-      {
-        halfOpenAfter: settings.halfOpenAfterMs,
-        breaker:
-          settings.kind === "sampling"
-            ? new SamplingBreaker({
-                threshold: settings.threshold,
-                duration: settings.samplingDurationMs,
-                minimumRps: settings.minimumRps,
-              })
-            : new ConsecutiveBreaker(settings.threshold),
-      },
+      { halfOpenAfter: settings.halfOpenAfterMs, breaker },
     );
-    const entry: Entry = { policy, halfOpenAt: 0, lastUsed: this.now() };
+    const entry: NodeBreaker = { policy, breaker, recorder: breakerRecorder(policy), halfOpenAt: 0, lastUsed: this.now() };
     policy.onBreak((reason) => {
       entry.halfOpenAt = this.now() + settings.halfOpenAfterMs;
       const error = "error" in reason ? KledError.from(reason.error) : undefined;
@@ -144,7 +150,7 @@ export class NodeBreakers {
     return entry;
   }
 
-  #prune(nodes: Map<string, Entry>): void {
+  #prune(nodes: Map<string, NodeBreaker>): void {
     if (nodes.size < MAX_IDLE_BREAKERS) return;
     const idle = [...nodes].filter(([, entry]) => entry.policy.state === CircuitState.Closed);
     idle.sort(([, a], [, b]) => a.lastUsed - b.lastUsed);

@@ -22,7 +22,7 @@
  * {@link NodeCaller} that the client provides, so the policies know which
  * node each attempt went to without depending on the selector.
  */
-import { isBrokenCircuitError } from "cockatiel";
+import { CircuitState, isBrokenCircuitError } from "cockatiel";
 import type { ClientRequest, ClientResponse } from "../transport/call.js";
 import { canAbort } from "../transport/abort.js";
 import { callError } from "../transport/status.js";
@@ -34,9 +34,10 @@ import { CallState } from "./call-state.js";
 import type { ResilienceConfig } from "./config.js";
 import { ServiceBulkheads } from "./bulkheads.js";
 import { ResilienceEvents } from "./events.js";
+import { recordClosedFailure, recordClosedSuccess, releaseSlot, takeSlot, type BulkheadSlots } from "./fast-path.js";
 import { untilFirstMessage } from "./first-message.js";
 import { loadResilienceConfig } from "./load-config.js";
-import { NONE_SKIPPED, NodeBreakers, type CircuitStateName, type SkippedNodes } from "./node-breakers.js";
+import { NONE_SKIPPED, NodeBreakers, type CircuitStateName, type NodeBreaker, type SkippedNodes } from "./node-breakers.js";
 import { configuredTimeoutMs, resolvePolicy, type CallPolicy } from "./policy.js";
 import { callRetryPolicy } from "./retry.js";
 import { validateResilienceConfig } from "./validate-config.js";
@@ -121,14 +122,13 @@ export class Resilience {
    * policy (backoff, listeners) would be built for nothing. After a failure
    * the retry policy takes over, its first run handing it that failure.
    */
-  async #run(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
-    let first: unknown;
-    try {
-      return await this.#attempt(call, caller);
-    } catch (reason) {
-      if (!call.policy.retry.enabled || call.policy.retry.maxAttempts <= 1) throw reason;
-      first = reason;
-    }
+  #run(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
+    return this.#attempt(call, caller).catch((reason: unknown) => this.#retry(call, caller, reason));
+  }
+
+  /** The call's retries, after a first attempt that failed with `first`. */
+  #retry(call: CallState, caller: NodeCaller, first: unknown): Promise<ClientResponse> {
+    if (!call.policy.retry.enabled || call.policy.retry.maxAttempts <= 1) throw first;
     const { request } = call;
     const retry = callRetryPolicy(call.policy.retry, call.deadline, (error) => this.#shouldRetry(call, error));
     retry.onRetry((event) => {
@@ -167,11 +167,32 @@ export class Resilience {
     }
     call.attempts++;
     const skipped: SkippedNodes = policy.breaker.enabled ? this.#breakers.skipped(request.serviceName) : NONE_SKIPPED;
-    const { node, exclude } = await this.#pick(call, caller, skipped);
+    // Most calls exclude nothing: share the empty sets rather than copy them.
+    const base = skipped.ids.size === 0 ? request.exclude : union(request.exclude, skipped.ids);
+    const fresh = call.tried.size === 0 ? base : union(base, call.tried);
+    let node: NodeTarget;
+    let exclude = fresh;
+    try {
+      node = await caller.pick(request, fresh);
+    } catch (reason) {
+      ({ node, exclude } = await this.#pickAgain(call, caller, skipped, base, KledError.from(reason)));
+    }
     call.tried.add(node.id);
     call.node = node.id;
     const attempt = call.attemptRequest(exclude);
     const single = request.method.kind === "unary" || request.method.kind === "client_streaming";
+    const bulkhead = single && policy.bulkhead.enabled ? this.#bulkheads.get(request.serviceName, policy.bulkhead) : undefined;
+    const breaker = policy.breaker.enabled ? this.#breakers.get(request.serviceName, node.id, policy.breaker) : undefined;
+    // The fast path (fast-path.ts): the circuit closed, a bulkhead slot free
+    // (taken last: nothing may stop the attempt once it holds one).
+    if (
+      (breaker === undefined || (breaker.recorder !== undefined && breaker.policy.state === CircuitState.Closed)) &&
+      !request.signal.aborted &&
+      (bulkhead === undefined || (bulkhead.slots !== undefined && takeSlot(bulkhead.slots)))
+    ) {
+      return this.#attemptFast(call, caller, node, attempt, breaker, bulkhead?.slots);
+    }
+
     const send = async () => {
       const sent = await caller.send(node, attempt);
       const response = sent.stream ? await untilFirstMessage(sent) : sent;
@@ -179,15 +200,14 @@ export class Resilience {
       return response;
     };
     const guarded =
-      single && policy.bulkhead.enabled
+      bulkhead !== undefined
         ? () => this.#bulkheads.run(request.serviceName, request.method.path, policy.bulkhead, request.signal, send)
         : send;
-    if (!policy.breaker.enabled) return guarded().catch((error: unknown) => Promise.reject(KledError.from(error)));
+    if (breaker === undefined) return guarded().catch((error: unknown) => Promise.reject(KledError.from(error)));
 
-    const breaker = this.#breakers.get(request.serviceName, node.id, policy.breaker);
     let outcome: { response: ClientResponse } | { error: KledError };
     try {
-      outcome = await breaker.execute(async () => {
+      outcome = await breaker.policy.execute(async () => {
         try {
           return { response: await guarded() };
         } catch (reason) {
@@ -210,25 +230,54 @@ export class Resilience {
   }
 
   /**
-   * A node for the next attempt: one not tried yet in this round and not
-   * skipped by its breaker; when every such node was tried, a new round
-   * (with a single node, that node again).
+   * An attempt whose bulkhead slot (if any) is taken and whose node's
+   * circuit (if any) was closed when it started: sent directly, its outcome
+   * recorded as the breaker and the bulkhead would record it (the same
+   * outcomes, errors and events as the path above, which they take through
+   * cockatiel's execute).
    */
-  async #pick(
+  async #attemptFast(
+    call: CallState,
+    caller: NodeCaller,
+    node: NodeTarget,
+    attempt: ClientRequest,
+    breaker: NodeBreaker | undefined,
+    slots: BulkheadSlots | undefined,
+  ): Promise<ClientResponse> {
+    let response: ClientResponse;
+    try {
+      const sent = await caller.send(node, attempt);
+      response = sent.stream ? await untilFirstMessage(sent) : sent;
+      call.answered();
+    } catch (reason) {
+      if (slots !== undefined) releaseSlot(slots);
+      const error = KledError.from(reason);
+      if (breaker !== undefined && breaker.recorder !== undefined) {
+        // As above: node failures count against the node, business errors
+        // for it, errors that never reached it or that the caller caused not at all.
+        if (isNodeFailure(error)) recordClosedFailure(breaker.breaker, breaker.recorder, error);
+        else if (!wasNotSent(error) && !call.request.signal.aborted) recordClosedSuccess(breaker.breaker);
+      }
+      throw error;
+    }
+    if (slots !== undefined) releaseSlot(slots);
+    if (breaker !== undefined) recordClosedSuccess(breaker.breaker);
+    return response;
+  }
+
+  /**
+   * A node for an attempt whose first pick (of a node not tried yet in this
+   * round and not skipped by its breaker) failed with `failure`: when every
+   * such node was tried, a new round (with a single node, that node again).
+   */
+  async #pickAgain(
     call: CallState,
     caller: NodeCaller,
     skipped: SkippedNodes,
+    base: ReadonlySet<string>,
+    failure: KledError,
   ): Promise<{ node: NodeTarget; exclude: ReadonlySet<string> }> {
     const { request } = call;
-    // Most calls exclude nothing: share the empty sets rather than copy them.
-    const base = skipped.ids.size === 0 ? request.exclude : union(request.exclude, skipped.ids);
-    const fresh = call.tried.size === 0 ? base : union(base, call.tried);
-    let failure: KledError;
-    try {
-      return { node: await caller.pick(request, fresh), exclude: fresh };
-    } catch (reason) {
-      failure = KledError.from(reason);
-    }
     if (failure.code === Code.Unavailable && call.tried.size > 0) {
       call.tried.clear();
       try {
