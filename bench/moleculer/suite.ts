@@ -1,5 +1,5 @@
 /**
- * Suite 3: a peer framework. Moleculer 0.14 request-reply through its NATS
+ * Suite 3: a peer framework. Moleculer 0.15 request-reply through its NATS
  * transporter (a broker in its server process, one in the load process)
  * against a Kled unary call with the same text, both from the same load
  * process and closed loop. A reference row compares raw grpc-js with
@@ -19,7 +19,7 @@ import { HIGH_IN_FLIGHT } from "../rpc/workload.js";
 
 export const peerSuite: Suite = {
   name: "peer",
-  title: `Peer: Kled unary vs Moleculer 0.14 request-reply over NATS (${NATS_URL})`,
+  title: `Peer: Kled unary vs Moleculer 0.15 request-reply over NATS (${NATS_URL})`,
   async run(context) {
     const why = await unreachable(NATS_URL);
     if (why !== undefined) return { skipped: why };
