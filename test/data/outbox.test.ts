@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { KledClient, KledServer, MemoryBroker, silentLogger, type Broker, type Delivery, type HandlerContext } from "@kled/runtime";
 import { Database, dataOf, OUTBOX_ID_HEADER, Outbox, OutboxMessageSchema, OutboxRelay, transactionMiddleware, withTransaction } from "@kled/runtime/mikro-orm";
 import { RedisBroker } from "@kled/runtime/redis";
+import { LockMode } from "@mikro-orm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEchoServiceClient, registerEchoServiceHandler } from "../gen/kled/test/v1/echo_kled.js";
 import type { EchoRequest } from "../gen/kled/test/v1/echo_pb.js";
@@ -193,15 +194,40 @@ describe.each([
 
 describe.skipIf(postgres.skip !== undefined || redis.skip !== undefined)("several relays on one PostgreSQL outbox, publishing to Redis", () => {
   let db: TestDatabase;
+  const outbox = new Outbox();
   beforeAll(async () => {
     db = await openTestDatabase([OutboxMessageSchema], postgres.url);
   });
   afterAll(() => db?.cleanup());
 
+  it("a pass publishes only the rows before one another relay holds, however the locks interleaved", async () => {
+    // Two relays locking at the same moment can each get rows on both sides of
+    // the other's; here another transaction holds the third row while a relay passes.
+    const topic = outboxTopic(randomBytes(4).toString("hex"));
+    await withTransaction(db.database, async ({ em }) => {
+      for (let i = 0; i < 6; i++) await outbox.publish(em, topic, { text: String(i) });
+    });
+    const ids = (await db.database.fork().find(OutboxMessageSchema, { topic: topic.name }, { orderBy: { id: "asc" } })).map((row) => row.id);
+    const broker = new MemoryBroker({ logger: silentLogger });
+    const received = await collect(broker, topic);
+    const other = await Database.open({ url: db.url, entities: [OutboxMessageSchema], logger: silentLogger });
+    const relay = new OutboxRelay({ database: db.database, broker, topics: [topic], batchSize: 10, pollIntervalMs: 60_000, logger: silentLogger });
+    try {
+      const pass = await withTransaction(other, async ({ em }) => {
+        await em.find(OutboxMessageSchema, { id: ids[2] }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        return relay.relayOnce();
+      });
+      expect(pass).toEqual({ published: 2 });
+      expect(received.map((r) => r.text)).toEqual(["0", "1"]);
+      expect(await relay.relayOnce()).toEqual({ published: 4 });
+      expect(received.map((r) => r.text)).toEqual(["0", "1", "2", "3", "4", "5"]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("publishes every row once, in order, however many relays run", async () => {
-    const suffix = randomBytes(4).toString("hex");
-    const topic = outboxTopic(suffix);
-    const outbox = new Outbox();
+    const topic = outboxTopic(randomBytes(4).toString("hex"));
     const total = 300;
     for (let start = 0; start < total; start += 50) {
       await withTransaction(db.database, async ({ em }) => {

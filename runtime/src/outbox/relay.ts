@@ -1,4 +1,4 @@
-import type { EventSubscriber, TransactionEventArgs } from "@mikro-orm/core";
+import type { EntityManager, EventSubscriber, TransactionEventArgs } from "@mikro-orm/core";
 import { LockMode } from "../peers/mikro-orm.js";
 import type { Topic } from "../broker/topic.js";
 import { createCodecs, type Codecs } from "../codec/codecs.js";
@@ -30,7 +30,7 @@ export interface RelayPass {
  *
  * Several relays may run on one PostgreSQL database: each pass locks its
  * rows `FOR UPDATE SKIP LOCKED`, so no row is published by two relays, and
- * a relay that finds older rows locked by another leaves the pass to it, so
+ * publishes only its rows that come before any row another relay holds, so
  * that rows go out in id order. SQLite is for one process: its transactions
  * run one at a time, which gives the same guarantees there.
  *
@@ -123,15 +123,11 @@ export class OutboxRelay {
           ...(database.kind === "postgresql" ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
         },
       );
-      const first = rows[0];
-      if (first === undefined) return { published: 0 };
-      // Older rows we did not get are locked by another relay: let it publish them first.
-      if (database.kind === "postgresql" && (await em.count(OutboxMessageSchema, { topic: { $in: names }, id: { $lt: first.id } })) > 0) {
-        return { published: 0 };
-      }
+      if (rows.length === 0) return { published: 0 };
+      const ours = database.kind === "postgresql" ? await this.#leadingRun(em, names, rows) : rows;
       let published = 0;
       let error: unknown;
-      for (const row of rows) {
+      for (const row of ours) {
         try {
           await this.#publish(row);
         } catch (cause) {
@@ -141,10 +137,31 @@ export class OutboxRelay {
         published++;
       }
       if (published > 0) {
-        await em.nativeDelete(OutboxMessageSchema, { id: { $in: rows.slice(0, published).map((row) => row.id) } });
+        await em.nativeDelete(OutboxMessageSchema, { id: { $in: ours.slice(0, published).map((row) => row.id) } });
       }
       return error === undefined ? { published } : { published, error };
     });
+  }
+
+  /**
+   * The rows of `locked` this pass may publish: those before the first row
+   * another relay holds. Two relays that lock at the same moment can each
+   * get rows on both sides of the other's (SKIP LOCKED passes over a row the
+   * other has just taken), so an older row held elsewhere may sit before or
+   * between ours; publishing past it would put the stream out of order. The
+   * rows we skip stay locked until this transaction ends and are published
+   * by a later pass.
+   */
+  async #leadingRun(em: EntityManager, topics: string[], locked: OutboxMessage[]): Promise<OutboxMessage[]> {
+    const last = locked[locked.length - 1] as OutboxMessage;
+    const existing = await em.find(
+      OutboxMessageSchema,
+      { topic: { $in: topics }, id: { $lte: last.id } },
+      { orderBy: { id: "asc" }, fields: ["id"], limit: locked.length },
+    );
+    let run = 0;
+    while (run < locked.length && existing[run]?.id === locked[run]?.id) run++;
+    return locked.slice(0, run);
   }
 
   async #publish(row: OutboxMessage): Promise<void> {
