@@ -7,6 +7,7 @@ import type { Registry, ServiceRecord } from "../registry/registry.js";
 import { RegistryFollower } from "../registry/registry-follower.js";
 import { DEFAULT_CACHE_HINT, mergeCacheHints, type CacheHint } from "./cache-hint.js";
 import { DescriptorCache } from "./descriptor-cache.js";
+import { listVersion, type ListName } from "./list-cursor.js";
 import { McpBackend, MCP_SERVICE_TYPE, type BackendCatalog } from "./mcp-backend.js";
 import { promptJson, resourceJson, resourceTemplateJson, toolJson } from "./mcp-json.js";
 import { exposeNames, type Exposed, type Namespacing, uriQualifier } from "./namespacing.js";
@@ -81,6 +82,8 @@ export interface CatalogSnapshot {
    * describes, count as {@link DEFAULT_CACHE_HINT}.
    */
   readonly hints: Readonly<BackendCatalog["hints"]>;
+  /** Each list's version (a digest of its items' JSON), which its cursors carry: see {@link listVersion}. */
+  readonly versions: Readonly<Record<ListName, string>>;
 }
 
 export interface CatalogOptions {
@@ -181,12 +184,11 @@ export class Catalog {
     const next = this.#merge(services);
     const previous = this.#snapshot;
     this.#snapshot = next;
+    const changed = (list: ListName) => previous.versions[list] !== next.versions[list];
     const change: CatalogChange = {
-      tools: !sameEntries(previous.tools, next.tools, (entry) => entry.tool),
-      prompts: !sameEntries(previous.prompts, next.prompts, (entry) => entry.prompt),
-      resources:
-        !sameEntries(previous.resources, next.resources, (entry) => entry.json) ||
-        !sameEntries(previous.resourceTemplates, next.resourceTemplates, (entry) => entry.json),
+      tools: changed("tools"),
+      prompts: changed("prompts"),
+      resources: changed("resources") || changed("resourceTemplates"),
     };
     if (change.tools || change.prompts || change.resources) for (const listener of this.#listeners) listener(change);
   }
@@ -244,6 +246,13 @@ export class Catalog {
     );
     const hints = (list: keyof BackendCatalog["hints"], extra: CacheHint[] = []) =>
       mergeCacheHints([...backends.map(({ catalog }) => catalog.hints[list]), ...extra]);
+    const toolEntries = new Map(tools.map((entry) => [entry.exposed, toolEntry(entry)]));
+    const promptEntries = new Map<string, PromptEntry>(
+      prompts.map((entry) => [
+        entry.exposed,
+        { prompt: { ...promptJson(entry.item.prompt), name: entry.exposed }, backend: entry.item.backend, name: entry.name },
+      ]),
+    );
     return {
       hints: {
         tools: hints("tools", this.#protoTools.length > 0 ? [DEFAULT_CACHE_HINT] : []),
@@ -251,15 +260,16 @@ export class Catalog {
         resourceTemplates: hints("resourceTemplates"),
         prompts: hints("prompts"),
       },
-      tools: new Map(tools.map((entry) => [entry.exposed, toolEntry(entry)])),
-      prompts: new Map(
-        prompts.map((entry) => [
-          entry.exposed,
-          { prompt: { ...promptJson(entry.item.prompt), name: entry.exposed }, backend: entry.item.backend, name: entry.name },
-        ]),
-      ),
+      tools: toolEntries,
+      prompts: promptEntries,
       resources,
       resourceTemplates: templates,
+      versions: {
+        tools: versionOf(toolEntries, (entry) => entry.tool),
+        prompts: versionOf(promptEntries, (entry) => entry.prompt),
+        resources: versionOf(resources, (entry) => entry.json),
+        resourceTemplates: versionOf(templates, (entry) => entry.json),
+      },
     };
   }
 }
@@ -307,12 +317,11 @@ function servesMcp(record: ServiceRecord): boolean {
 
 function emptySnapshot(): CatalogSnapshot {
   const hints = { tools: DEFAULT_CACHE_HINT, resources: DEFAULT_CACHE_HINT, resourceTemplates: DEFAULT_CACHE_HINT, prompts: DEFAULT_CACHE_HINT };
-  return { tools: new Map(), prompts: new Map(), resources: new Map(), resourceTemplates: new Map(), hints };
+  const empty = listVersion([]);
+  const versions = { tools: empty, resources: empty, resourceTemplates: empty, prompts: empty };
+  return { tools: new Map(), prompts: new Map(), resources: new Map(), resourceTemplates: new Map(), hints, versions };
 }
 
-function sameEntries<T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>, json: (entry: T) => JsonObject): boolean {
-  if (a.size !== b.size) return false;
-  const left = [...a.values()].map((entry) => JSON.stringify(json(entry)));
-  const right = [...b.values()].map((entry) => JSON.stringify(json(entry)));
-  return left.every((value, index) => value === right[index]);
+function versionOf<T>(entries: ReadonlyMap<string, T>, json: (entry: T) => JsonObject): string {
+  return listVersion([...entries.values()].map((entry) => JSON.stringify(json(entry))));
 }

@@ -4,6 +4,7 @@ import { KledError } from "../errors/kled-error.js";
 import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpRequestContext, type ServerContext } from "../peers/mcp-server.js";
 import { cacheHintOf, type CacheHint } from "./cache-hint.js";
 import type { Catalog, McpToolEntry, ResourceEntry } from "./catalog.js";
+import { DEFAULT_PAGE_SIZE, listVersion, pageOf } from "./list-cursor.js";
 import { callProtoTool } from "./proto-tool-call.js";
 import { callToolResultJson, completeResultJson, getPromptResultJson, readResourceResultJson } from "./mcp-json.js";
 import { matchesTemplate } from "./uri-template.js";
@@ -35,6 +36,14 @@ export interface CallerView {
  */
 export type GatewayEra = McpRequestContext["era"];
 
+/** How the server instances of one gateway answer, beyond the caller's view. */
+export interface GatewayServerOptions {
+  /** The revision line of the instance; default "modern". */
+  era?: GatewayEra;
+  /** Items per page of the four lists; default {@link DEFAULT_PAGE_SIZE}. */
+  pageSize?: number;
+}
+
 /** Everything may be used; nothing is forwarded. */
 export const OPEN_VIEW: CallerView = { mayUseTool: async () => true };
 
@@ -49,8 +58,12 @@ export const OPEN_VIEW: CallerView = { mayUseTool: async () => true };
  * "private" otherwise). On "legacy" they carry none: the SDK's 2025-11-25
  * encoder would send a handler's fields as they are, and 2025-11-25 results
  * have no such fields, so they stay exactly as they were.
+ *
+ * The lists are paginated the same way on both (see {@link pageOf}); a
+ * page carries its whole list's cache hint.
  */
-export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VIEW, era: GatewayEra = "modern"): InstanceType<typeof Server> {
+export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VIEW, options: GatewayServerOptions = {}): InstanceType<typeof Server> {
+  const { era = "modern", pageSize = DEFAULT_PAGE_SIZE } = options;
   const cacheable = (hint: CacheHint): Partial<CacheHint> => (era === "modern" ? { ttlMs: hint.ttlMs, cacheScope: hint.cacheScope } : {});
   const server = new Server(GATEWAY_SERVER_INFO, {
     capabilities: {
@@ -61,12 +74,16 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     },
   });
 
-  server.setRequestHandler("tools/list", async () => {
+  server.setRequestHandler("tools/list", async (request) => {
     const snapshot = catalog.snapshot;
     const tools = [...snapshot.tools.values()];
     const allowed = await Promise.all(tools.map((entry) => view.mayUseTool(entry.tool["name"] as string)));
+    const visible = tools.filter((_, index) => allowed[index]).map((entry) => entry.tool);
+    // Pages are cut from what this caller sees; its cursors go stale when that changes, as when the catalog does.
+    const version = visible.length === tools.length ? snapshot.versions.tools : listVersion([snapshot.versions.tools, ...visible.map((tool) => tool["name"] as string)]);
+    const page = pageOf("tools", visible, version, request.params?.cursor, pageSize);
     const hint = view.personal === true ? { ...snapshot.hints.tools, cacheScope: "private" as const } : snapshot.hints.tools;
-    return { tools: tools.filter((_, index) => allowed[index]).map((entry) => entry.tool) as never, ...cacheable(hint) };
+    return { tools: page.items as never, ...nextCursorOf(page), ...cacheable(hint) };
   });
 
   server.setRequestHandler("tools/call", async (request, ctx) => {
@@ -85,17 +102,18 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     return server.projectCallToolResult(result, entry.outputSchema);
   });
 
-  server.setRequestHandler("resources/list", async () => {
+  server.setRequestHandler("resources/list", async (request) => {
     const snapshot = catalog.snapshot;
-    return { resources: [...snapshot.resources.values()].map((entry) => entry.json) as never, ...cacheable(snapshot.hints.resources) };
+    const resources = [...snapshot.resources.values()].map((entry) => entry.json);
+    const page = pageOf("resources", resources, snapshot.versions.resources, request.params?.cursor, pageSize);
+    return { resources: page.items as never, ...nextCursorOf(page), ...cacheable(snapshot.hints.resources) };
   });
 
-  server.setRequestHandler("resources/templates/list", async () => {
+  server.setRequestHandler("resources/templates/list", async (request) => {
     const snapshot = catalog.snapshot;
-    return {
-      resourceTemplates: [...snapshot.resourceTemplates.values()].map((entry) => entry.json) as never,
-      ...cacheable(snapshot.hints.resourceTemplates),
-    };
+    const templates = [...snapshot.resourceTemplates.values()].map((entry) => entry.json);
+    const page = pageOf("resourceTemplates", templates, snapshot.versions.resourceTemplates, request.params?.cursor, pageSize);
+    return { resourceTemplates: page.items as never, ...nextCursorOf(page), ...cacheable(snapshot.hints.resourceTemplates) };
   });
 
   server.setRequestHandler("resources/read", async (request, ctx) => {
@@ -114,9 +132,11 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
     return { ...result, ...cacheable(cacheHintOf(response)) } as never;
   });
 
-  server.setRequestHandler("prompts/list", async () => {
+  server.setRequestHandler("prompts/list", async (request) => {
     const snapshot = catalog.snapshot;
-    return { prompts: [...snapshot.prompts.values()].map((entry) => entry.prompt) as never, ...cacheable(snapshot.hints.prompts) };
+    const prompts = [...snapshot.prompts.values()].map((entry) => entry.prompt);
+    const page = pageOf("prompts", prompts, snapshot.versions.prompts, request.params?.cursor, pageSize);
+    return { prompts: page.items as never, ...nextCursorOf(page), ...cacheable(snapshot.hints.prompts) };
   });
 
   server.setRequestHandler("prompts/get", async (request, ctx) => {
@@ -148,6 +168,11 @@ export function createGatewayServer(catalog: Catalog, view: CallerView = OPEN_VI
   });
 
   return server;
+}
+
+/** The result's `nextCursor`, absent on the last page (the spec's end of the list). */
+function nextCursorOf(page: { nextCursor?: string }): { nextCursor?: string } {
+  return page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor };
 }
 
 /**

@@ -13,6 +13,7 @@ import type { McpGatewayAuthOptions } from "./auth/gateway-auth-options.js";
 import { bearerChallenge, protectedResourceMetadata, protectedResourcePaths, protectedResourceUrl } from "./auth/protected-resource.js";
 import { Catalog, type CatalogChange } from "./catalog.js";
 import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
+import { DEFAULT_PAGE_SIZE } from "./list-cursor.js";
 import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
 import { originAllowed } from "./origin.js";
@@ -74,6 +75,12 @@ export interface McpGatewayOptions {
    * address without. Needs `rate-limiter-flexible`.
    */
   rateLimit?: McpGatewayRateLimit;
+  /**
+   * Most items per page of tools/list, resources/list,
+   * resources/templates/list and prompts/list; default
+   * {@link DEFAULT_PAGE_SIZE}. Longer lists end a page with `nextCursor`.
+   */
+  pageSize?: number;
   /** Limits of revision 2025-11-25's sessions. */
   sessions?: Pick<LegacySessionsOptions, "maxSessions" | "sessionIdleMs">;
   /**
@@ -131,14 +138,18 @@ export class McpGateway {
       ...(options.namespacing === undefined ? {} : { namespacing: options.namespacing }),
     });
     const maxRequestBodySize = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new Error(`mcp gateway: pageSize must be a whole number of items of at least 1, got ${JSON.stringify(pageSize)}`);
+    }
     const onerror = (error: Error) => this.#logger.debug("mcp gateway: request refused", { error: error.message });
-    this.#modern = createMcpHandler((request) => createGatewayServer(this.#catalog, (this.#callers.getStore() ?? ANONYMOUS).view, request.era), {
+    this.#modern = createMcpHandler((request) => createGatewayServer(this.#catalog, (this.#callers.getStore() ?? ANONYMOUS).view, { era: request.era, pageSize }), {
       legacy: "reject",
       maxRequestBodySize,
       onerror,
     });
     this.#legacy = new LegacySessions({
-      createServer: (view) => createGatewayServer(this.#catalog, view, "legacy"),
+      createServer: (view) => createGatewayServer(this.#catalog, view, { era: "legacy", pageSize }),
       logger: this.#logger,
       maxRequestBodySize,
       ...options.sessions,
