@@ -12,7 +12,7 @@ import type { ClientMiddleware, ClientRequest, ClientResponse } from "../client/
 import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code, codeName } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import { stopReasonOf } from "../server/call-context.js";
+import { CallContext, stopReasonOf } from "../server/call-context.js";
 import type { ServerMiddleware, ServerResponse } from "../server/middleware.js";
 import { ResponseStream } from "../server/response-stream.js";
 import { isLevelEnabled, type LogLevel, type Logger } from "../logging/logger.js";
@@ -24,8 +24,14 @@ export function serverLogging(): ServerMiddleware {
     const { context } = request;
     // A call that ended early reports why (deadline, cancel, shutdown), also
     // when its handler went on to answer OK: the client never saw that answer.
-    const log = (error: unknown) =>
-      write(context.logger, "call served", started, stopReasonOf(context) ?? error, { peer: context.peer });
+    const log = (error: unknown) => {
+      const outcome = stopReasonOf(context) ?? error;
+      // Asked before touching context.logger: the call's child logger (and
+      // its request id) is made only for a call that writes a line.
+      const level = levelOf(outcome);
+      if (context instanceof CallContext ? !context.logs(level) : !isLevelEnabled(context.logger, level)) return;
+      write(context.logger, level, "call served", started, outcome, { peer: context.peer });
+    };
     return observe(next, request, log);
   };
 }
@@ -42,12 +48,15 @@ export function clientLogging(logger: Logger): ClientMiddleware {
     if (!request.metadata.has(REQUEST_ID_KEY) && isLevelEnabled(logger, "info")) {
       request.metadata.set(REQUEST_ID_KEY, newRequestId());
     }
-    const log = (error: unknown) =>
-      write(logger, "call made", started, error, {
+    const log = (error: unknown) => {
+      const level = levelOf(error);
+      if (!isLevelEnabled(logger, level)) return;
+      write(logger, level, "call made", started, error, {
         method: request.method.path,
         service: request.serviceName,
         requestId: request.metadata.get(REQUEST_ID_KEY),
       });
+    };
     return observe(next, request, log);
   };
 }
@@ -138,11 +147,15 @@ function watchEnd(messages: AsyncIterable<Message>, done: (error: unknown) => vo
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unimplemented]);
 
-function write(logger: Logger, message: string, started: number, error: unknown, fields: Record<string, unknown>): void {
+/** The level of a call's line: info when OK, error for a server fault, else warn. */
+function levelOf(error: unknown): LogLevel {
+  if (error === undefined) return "info";
+  return SERVER_FAULTS.has(KledError.from(error).code) ? "error" : "warn";
+}
+
+function write(logger: Logger, level: LogLevel, message: string, started: number, error: unknown, fields: Record<string, unknown>): void {
   const failure = error === undefined ? undefined : KledError.from(error);
   const code = failure === undefined ? Code.Ok : failure.code;
-  const level: LogLevel = code === Code.Ok ? "info" : SERVER_FAULTS.has(code) ? "error" : "warn";
-  if (!isLevelEnabled(logger, level)) return;
   const record: Record<string, unknown> = {
     ...fields,
     code: codeName(code),

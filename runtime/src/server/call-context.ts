@@ -5,7 +5,8 @@ import { Metadata, type MetadataValue, type ReadonlyMetadata } from "../context/
 import type { MethodDefinition, ServiceDefinition } from "../definition/service-definition.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
-import type { Logger } from "../logging/logger.js";
+import { isLevelEnabled, type Logger, type LogLevel } from "../logging/logger.js";
+import { newRequestId } from "../context/propagation.js";
 
 /** What the server knows when a call arrives. */
 export interface CallContextInit {
@@ -21,7 +22,8 @@ export interface CallContextInit {
    * mTLS authentication needs it.
    */
   readonly peerCertificate: () => PeerCertificate | undefined;
-  readonly requestId: string;
+  /** The client's `x-request-id`; undefined to make one when first read (most calls never read it). */
+  readonly requestId: string | undefined;
   /** The server's logger; the call's own is its child, made on first use. */
   readonly parentLogger: Logger;
 }
@@ -46,7 +48,7 @@ export class CallContext implements ServerContext {
   readonly deadline: Date | undefined;
   readonly peer: string;
   #peerCertificate: PeerCertificate | undefined | (() => PeerCertificate | undefined);
-  readonly requestId: string;
+  #requestId: string | undefined;
   identity: Identity | undefined = undefined;
   // Response headers and trailers, made when the first is set: most calls
   // set none, and the transport then sends none of its own.
@@ -71,7 +73,7 @@ export class CallContext implements ServerContext {
     this.deadline = init.deadline;
     this.peer = init.peer;
     this.#peerCertificate = init.peerCertificate;
-    this.requestId = init.requestId;
+    this.#requestId = init.requestId;
     this.#parentLogger = init.parentLogger;
     if (init.deadline !== undefined && init.deadline.getTime() <= Date.now()) this.abort(this.#deadlineExceeded());
   }
@@ -86,8 +88,17 @@ export class CallContext implements ServerContext {
     return this.#metadata;
   }
 
+  get requestId(): string {
+    return (this.#requestId ??= newRequestId());
+  }
+
   get logger(): Logger {
     return (this.#logger ??= this.#parentLogger.child({ method: this.method.path, requestId: this.requestId }));
+  }
+
+  /** Whether the call's logger writes `level`, asked without making the logger (and its request id). */
+  logs(level: LogLevel): boolean {
+    return isLevelEnabled(this.#logger ?? this.#parentLogger, level);
   }
 
   get signal(): AbortSignal {

@@ -12,7 +12,7 @@ import type { Codec } from "../codec/codec.js";
 import { CODEC_METADATA_KEY } from "../codec/codecs.js";
 import { toGrpcMetadata } from "../context/grpc-metadata.js";
 import { GrpcMetadataView } from "../context/grpc-metadata-view.js";
-import { newRequestId, REQUEST_ID_KEY } from "../context/propagation.js";
+import { REQUEST_ID_KEY } from "../context/propagation.js";
 import { Code } from "../errors/code.js";
 import { KledError } from "../errors/kled-error.js";
 import { CallContext } from "./call-context.js";
@@ -93,7 +93,7 @@ function newContext(binding: MethodBinding, call: AnyCall): CallContext {
     // grpc-js reports the certificate only when the handshake verified it;
     // read while the call is open (the auth middleware does, first thing).
     peerCertificate: () => call.getAuthContext().sslPeerCertificate,
-    requestId: textHeader(call.metadata, REQUEST_ID_KEY) ?? newRequestId(),
+    requestId: textHeader(call.metadata, REQUEST_ID_KEY),
     parentLogger: binding.logger,
   });
 }

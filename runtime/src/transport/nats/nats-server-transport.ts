@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connectNats } from "../../broker/nats/connection.js";
 import { Metadata } from "../../context/metadata.js";
-import { newRequestId, REQUEST_ID_KEY } from "../../context/propagation.js";
+import { REQUEST_ID_KEY } from "../../context/propagation.js";
 import { CODEC_METADATA_KEY } from "../../codec/codecs.js";
 import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
@@ -148,7 +148,7 @@ export class NatsServerTransport implements ServerTransport {
       peer,
       // No TLS client certificate reaches a responder over NATS: mTLS auth refuses these calls.
       peerCertificate: () => undefined,
-      requestId: textOf(metadata, REQUEST_ID_KEY) ?? newRequestId(),
+      requestId: textOf(metadata, REQUEST_ID_KEY),
       parentLogger: binding.logger,
     });
     const call = new ServerCall(id, binding, context, channel);
