@@ -214,7 +214,7 @@ describe.skipIf(postgres.skip !== undefined || redis.skip !== undefined)("severa
     const relay = new OutboxRelay({ database: db.database, broker, topics: [topic], batchSize: 10, pollIntervalMs: 60_000, logger: silentLogger });
     try {
       const pass = await withTransaction(other, async ({ em }) => {
-        await em.find(OutboxMessageSchema, { id: ids[2] }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        await em.find(OutboxMessageSchema, { id: ids[2] as number }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         return relay.relayOnce();
       });
       expect(pass).toEqual({ published: 2 });
