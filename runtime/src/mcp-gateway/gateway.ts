@@ -16,6 +16,7 @@ import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
 import { DEFAULT_PAGE_SIZE } from "./list-cursor.js";
 import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
+import { allowActualRequest, isPreflight, MCP_METHODS, preflight } from "./cors.js";
 import { originAllowed } from "./origin.js";
 import { refuseParamHeaderMismatch } from "./param-headers.js";
 import { GatewayRateLimit, type McpGatewayRateLimit } from "./rate-limit.js";
@@ -60,7 +61,9 @@ export interface McpGatewayOptions {
   /**
    * Values of the Origin header that may call the gateway (`"*"` for any);
    * default: pages from localhost, 127.0.0.1 and [::1]. Requests without an
-   * Origin (clients that are not browsers) always pass; others get 403.
+   * Origin (clients that are not browsers) always pass; others get 403,
+   * their CORS preflights too. Allowed origins get CORS answers (preflight,
+   * Access-Control-Allow-Origin, exposed headers).
    */
   allowedOrigins?: readonly string[];
   /** How names two backends share are qualified. */
@@ -213,25 +216,28 @@ export class McpGateway {
 
   #serve(request: IncomingMessage, response: ServerResponse, handle: NodeMcpRequestHandler): void {
     const path = new URL(request.url ?? "/", "http://gateway").pathname;
+    const mcpPath = this.#options.path ?? DEFAULT_MCP_PATH;
     const { auth } = this.#options;
-    if (auth !== undefined && protectedResourcePaths(this.#options.path ?? DEFAULT_MCP_PATH).includes(path)) {
-      // Public by design (RFC 9728), and read by browser-based clients from other origins.
-      response
-        .writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" })
-        .end(JSON.stringify(protectedResourceMetadata(this.resource, auth)));
+    if (auth !== undefined && protectedResourcePaths(mcpPath).includes(path)) {
+      this.#serveMetadata(request, response, auth);
       return;
     }
-    if (path !== (this.#options.path ?? DEFAULT_MCP_PATH)) {
+    if (path !== mcpPath) {
       for (const handler of this.#options.httpHandlers ?? []) if (handler(request, response)) return;
-      response.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${this.#options.path ?? DEFAULT_MCP_PATH}\n`);
+      response.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${mcpPath}\n`);
       return;
     }
-    if (!originAllowed(request.headers.origin, this.#options.allowedOrigins)) {
-      response
-        .writeHead(403, { "content-type": "application/json" })
-        .end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: origin ${JSON.stringify(request.headers.origin)} is not allowed` }, id: null }));
+    const { origin } = request.headers;
+    if (!originAllowed(origin, this.#options.allowedOrigins)) {
+      refuse(response, 403, -32000, `Forbidden: origin ${JSON.stringify(origin)} is not allowed; the gateway's allowedOrigins (kled gateway --allow-origin) lists the origins that may call it`, {});
       return;
     }
+    // Preflights carry no credentials by design: they are answered before auth and never count against the rate limit.
+    if (request.method === "OPTIONS") {
+      answerOptions(request, response, MCP_METHODS);
+      return;
+    }
+    if (origin !== undefined) allowActualRequest(response, origin);
     this.#admit(request, response).then(
       (caller) => {
         if (caller === undefined) return;
@@ -243,6 +249,22 @@ export class McpGateway {
         if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" }).end("internal error\n");
       },
     );
+  }
+
+  /**
+   * The Protected Resource Metadata: public by design (RFC 9728), since a
+   * client must read it before it has a token, and read by browser-based
+   * clients from other origins; it holds nothing secret, so any origin gets
+   * it and its preflight ("*", no credentials), whatever `allowedOrigins` says.
+   */
+  #serveMetadata(request: IncomingMessage, response: ServerResponse, auth: McpGatewayAuthOptions): void {
+    if (request.method === "OPTIONS") {
+      answerOptions(request, response, METADATA_METHODS, "*");
+      return;
+    }
+    response
+      .writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" })
+      .end(JSON.stringify(protectedResourceMetadata(this.resource, auth)));
   }
 
   /** The request's caller, or undefined once it has been answered (401, 429, 503). */
@@ -327,6 +349,27 @@ async function jsonBodyOf(request: Request): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/** What the metadata document answers. */
+const METADATA_METHODS: readonly string[] = ["GET", "OPTIONS"];
+
+/**
+ * An OPTIONS request on a route serving `methods`, its origin already
+ * allowed: a CORS preflight gets 204 with what it may send, or 403 naming
+ * the method or header it may not; a plain OPTIONS (no browser asking) gets
+ * 204 with Allow.
+ */
+function answerOptions(request: IncomingMessage, response: ServerResponse, methods: readonly string[], allowOrigin?: string): void {
+  const { headers } = request;
+  if (!isPreflight(request.method, headers)) {
+    response.writeHead(204, { allow: methods.join(", ") }).end();
+    return;
+  }
+  const origin = headers.origin ?? "";
+  const answer = preflight(origin, headers, methods, allowOrigin ?? origin);
+  if (answer.ok) response.writeHead(204, answer.headers).end();
+  else refuse(response, 403, -32000, `Forbidden: CORS preflight from ${JSON.stringify(origin)}: ${answer.reason}`, { vary: "Origin" });
 }
 
 /** A JSON-RPC error as the whole HTTP answer, before the request reaches the SDK. */
