@@ -27,6 +27,13 @@ import { Resilience } from "../resilience/resilience.js";
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * grpc-js channel options under the caller's `grpcOptions`: no channelz
+ * bookkeeping (a registered channel, subchannel and socket with traces, and
+ * counters per call) for a service Kled does not serve.
+ */
+const CHANNEL_DEFAULTS: grpc.ChannelOptions = { "grpc.enable_channelz": 0 };
+
 /** Options of {@link KledClient}. */
 export interface KledClientOptions {
   /**
@@ -94,7 +101,7 @@ export class KledClient implements Client {
 
   constructor(options: KledClientOptions = {}) {
     const tls = clientCredentials(options.credentials);
-    this.#connections = new Connections(tls.credentials, { ...options.grpcOptions, ...tls.options }, options.logger ?? silentLogger);
+    this.#connections = new Connections(tls.credentials, { ...CHANNEL_DEFAULTS, ...options.grpcOptions, ...tls.options }, options.logger ?? silentLogger);
     const codecs: Codecs = options.codecs ?? createCodecs();
     const resilience = resilienceOf(options.resilience);
     this.#resilience = resilience;

@@ -121,6 +121,10 @@ export function connectionLimits(
 /** grpc-js server options for `limits`, under the caller's own `grpcOptions`. */
 export function grpcServerOptions(limits: ServerLimits = {}, grpcOptions: grpc.ServerOptions = {}): grpc.ServerOptions {
   const options: grpc.ServerOptions = {
+    // Kled serves no channelz service, so grpc-js's channelz bookkeeping (a
+    // registered socket with a trace per connection, counters and listeners
+    // per call) would be kept for no reader; `grpcOptions` can turn it on.
+    "grpc.enable_channelz": 0,
     "grpc.max_concurrent_streams": positive("maxConcurrentStreams", limits.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS),
     "grpc.keepalive_time_ms": positive("keepaliveTimeMs", limits.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS),
     "grpc.keepalive_timeout_ms": positive("keepaliveTimeoutMs", limits.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS),
