@@ -14,6 +14,7 @@ import { bearerChallenge, protectedResourceMetadata, protectedResourcePaths, pro
 import { Catalog, type CatalogChange } from "./catalog.js";
 import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
 import { DEFAULT_PAGE_SIZE } from "./list-cursor.js";
+import type { DEFAULT_MIN_RELIST_INTERVAL_MS } from "./list-expiry.js";
 import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
 import { allowActualRequest, isPreflight, MCP_METHODS, preflight } from "./cors.js";
@@ -84,6 +85,13 @@ export interface McpGatewayOptions {
    * {@link DEFAULT_PAGE_SIZE}. Longer lists end a page with `nextCursor`.
    */
   pageSize?: number;
+  /**
+   * Least milliseconds between two listings of a backend that its lists'
+   * `ttl_ms` prompts (a backend is listed again when its smallest ttl runs
+   * out, and clients are told when a list changed); default
+   * {@link DEFAULT_MIN_RELIST_INTERVAL_MS}.
+   */
+  minRelistIntervalMs?: number;
   /** Limits of revision 2025-11-25's sessions. */
   sessions?: Pick<LegacySessionsOptions, "maxSessions" | "sessionIdleMs">;
   /**
@@ -139,6 +147,7 @@ export class McpGateway {
       client: this.#client,
       logger: this.#logger,
       ...(options.namespacing === undefined ? {} : { namespacing: options.namespacing }),
+      ...(options.minRelistIntervalMs === undefined ? {} : { minRelistIntervalMs: options.minRelistIntervalMs }),
     });
     const maxRequestBodySize = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;

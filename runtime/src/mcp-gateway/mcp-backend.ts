@@ -44,12 +44,20 @@ export interface BackendCatalog {
   prompts: Prompt[];
   /** Each list's cache hint, merged over its pages (revision 2026-07-28). */
   hints: Record<"tools" | "resources" | "resourceTemplates" | "prompts", CacheHint>;
+  /**
+   * The smallest ttl_ms any page of any list set, or undefined when none did
+   * (a backend built before the field: its lists are read again only when
+   * the registry changes, as they always were).
+   */
+  expiresInMs: number | undefined;
 }
 
 /** One list of a backend, every page of it, and the hint its pages give together. */
 interface Listed<Item> {
   items: Item[];
   hint: CacheHint;
+  /** The smallest ttl_ms its pages set; undefined when none set one. */
+  ttlMs: number | undefined;
 }
 
 /** What every kled.mcp.v1 list response has. */
@@ -82,6 +90,7 @@ export class McpBackend {
       resourceTemplates: resourceTemplates.items,
       prompts: prompts.items,
       hints: { tools: tools.hint, resources: resources.hint, resourceTemplates: resourceTemplates.hint, prompts: prompts.hint },
+      expiresInMs: smallest([tools.ttlMs, resources.ttlMs, resourceTemplates.ttlMs, prompts.ttlMs]),
     };
   }
 
@@ -111,12 +120,14 @@ export class McpBackend {
   async #pages<Page extends ListPage, Item>(method: string, items: (page: Page) => Item[], options: CallOptions): Promise<Listed<Item>> {
     const all: Item[] = [];
     const hints: CacheHint[] = [];
+    const ttls: Array<number | undefined> = [];
     let cursor = "";
     for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
       const page = await this.#unary<Page>(method, { cursor }, options);
       all.push(...items(page));
       hints.push(cacheHintOf(page));
-      if (page.nextCursor === "") return { items: all, hint: mergeCacheHints(hints) };
+      ttls.push(page.ttlMs);
+      if (page.nextCursor === "") return { items: all, hint: mergeCacheHints(hints), ttlMs: smallest(ttls) };
       cursor = page.nextCursor;
     }
     throw new Error(
@@ -133,3 +144,9 @@ export class McpBackend {
   }
 }
 
+/** The smallest of the values that are set; undefined when none is. */
+function smallest(values: ReadonlyArray<number | undefined>): number | undefined {
+  let least: number | undefined;
+  for (const value of values) if (value !== undefined && (least === undefined || value < least)) least = value;
+  return least;
+}

@@ -2,7 +2,8 @@ import type { AuthorizationRequest, Authorizer } from "../../auth/authorizer.js"
 import type { Identity } from "../../context/identity.js";
 import { Code } from "../../errors/code.js";
 import { KledError } from "../../errors/kled-error.js";
-import type { Catalog, ToolEntry } from "../catalog.js";
+import type { Catalog } from "../catalog.js";
+import type { ToolEntry } from "../catalog-snapshot.js";
 import type { CallerView } from "../gateway-server.js";
 
 /**
