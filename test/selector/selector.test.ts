@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Code, KledError } from "../../runtime/src/errors/index.js";
 import type { ServiceRecord } from "../../runtime/src/registry/registry.js";
 import { filterMetadata, filterVersion } from "../../runtime/src/selector/filters.js";
+import { candidates } from "../../runtime/src/selector/candidates.js";
 import { RandomSelector } from "../../runtime/src/selector/random.js";
 import { RoundRobinSelector } from "../../runtime/src/selector/round-robin.js";
 import type { Selector } from "../../runtime/src/selector/selector.js";
@@ -114,3 +115,38 @@ function catchError(fn: () => unknown): KledError {
   }
   throw new Error("expected an error");
 }
+
+describe("candidate nodes of shared records", () => {
+  const deepFreeze = (records: ServiceRecord[]): ServiceRecord[] => {
+    for (const record of records) Object.freeze(Object.freeze(record).nodes);
+    return Object.freeze(records) as ServiceRecord[];
+  };
+
+  it("are computed once per frozen record array, and anew for the next array", () => {
+    const first = deepFreeze([service("x", "1", ["b", "a"])]);
+    const a = candidates(first).nodes;
+    expect(candidates(first).nodes).toBe(a);
+    expect(a.map((node) => node.id)).toEqual(["a", "b"]);
+    expect(Object.isFrozen(a)).toBe(true);
+    const next = deepFreeze([service("x", "1", ["a", "b", "c"])]);
+    expect(candidates(next).nodes.map((node) => node.id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("are recomputed for arrays a caller may still change", () => {
+    const records = [service("x", "1", ["a"])];
+    expect(candidates(records).nodes.map((node) => node.id)).toEqual(["a"]);
+    records.push(service("x", "2", ["b"]));
+    expect(candidates(records).nodes.map((node) => node.id)).toEqual(["a", "b"]);
+    const frozenOutside = Object.freeze([service("x", "1", ["a"])]) as ServiceRecord[];
+    expect(candidates(frozenOutside).nodes.map((node) => node.id)).toEqual(["a"]);
+    (frozenOutside[0]?.nodes as { id: string; address: string; metadata: Record<string, string> }[]).push({ id: "b", address: "10.0.0.9:1", metadata: {} });
+    expect(candidates(frozenOutside).nodes.map((node) => node.id)).toEqual(["a", "b"]);
+  });
+
+  it("leave exclusions and filters per call", () => {
+    const records = deepFreeze([service("x", "1", ["a", "b"]), service("x", "2", ["c"])]);
+    expect(candidates(records, { exclude: new Set(["a"]) }).nodes.map((node) => node.id)).toEqual(["b", "c"]);
+    expect(candidates(records, { filter: [filterVersion("2")] }).nodes.map((node) => node.id)).toEqual(["c"]);
+    expect(candidates(records).nodes.map((node) => node.id)).toEqual(["a", "b", "c"]);
+  });
+});

@@ -6,7 +6,7 @@ import type { SelectOptions } from "./selector.js";
 export interface Candidates {
   service: string;
   /** Non-empty, one per node id, sorted by id so that strategies are stable when the registry reorders nodes. */
-  nodes: Node[];
+  nodes: readonly Node[];
 }
 
 /**
@@ -16,10 +16,15 @@ export interface Candidates {
 export function candidates(services: ServiceRecord[], options: SelectOptions = {}): Candidates {
   const service = options.service ?? services[0]?.name ?? "";
   const known = uniqueNodes(services);
-  let filtered = services;
-  for (const filter of options.filter ?? []) filtered = filter(filtered);
-  const kept = uniqueNodes(filtered);
-  const nodes = kept.filter((node) => !options.exclude?.has(node.id));
+  const filters = options.filter;
+  let kept = known;
+  if (filters !== undefined && filters.length > 0) {
+    let filtered = services;
+    for (const filter of filters) filtered = filter(filtered);
+    kept = uniqueNodes(filtered);
+  }
+  const exclude = options.exclude;
+  const nodes = exclude === undefined || exclude.size === 0 ? kept : kept.filter((node) => !exclude.has(node.id));
   if (nodes.length > 0) return { service, nodes };
 
   const counts = [`${known.length} known`];
@@ -28,8 +33,20 @@ export function candidates(services: ServiceRecord[], options: SelectOptions = {
   throw new KledError(Code.Unavailable, `no available node for service "${service}" (${counts.join(", ")})`);
 }
 
-function uniqueNodes(services: readonly ServiceRecord[]): Node[] {
+/**
+ * The nodes of frozen record arrays (node lists frozen too), by array: a
+ * registry cache hands every call of a service the same frozen records
+ * until they change, so their nodes are collected and sorted once rather
+ * than on every call.
+ */
+const nodesOfFrozen = new WeakMap<readonly ServiceRecord[], readonly Node[]>();
+
+function uniqueNodes(services: readonly ServiceRecord[]): readonly Node[] {
+  const known = nodesOfFrozen.get(services);
+  if (known !== undefined) return known;
   const byId = new Map<string, Node>();
   for (const service of services) for (const node of service.nodes) byId.set(node.id, node);
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const nodes = Object.freeze([...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  if (Object.isFrozen(services) && services.every((service) => Object.isFrozen(service.nodes))) nodesOfFrozen.set(services, nodes);
+  return nodes;
 }
