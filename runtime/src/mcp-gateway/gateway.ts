@@ -5,7 +5,6 @@ import type { Client } from "../client/client.js";
 import { KledClient } from "../client/kled-client.js";
 import { silentLogger, type Logger } from "../logging/logger.js";
 import type { Registry } from "../registry/registry.js";
-import { toNodeHandler, type NodeIncomingMessageLike, type NodeMcpRequestHandler } from "../peers/mcp-node.js";
 import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from "../peers/mcp-server.js";
 import { authenticateRequest } from "./auth/authenticate-request.js";
 import { identityView } from "./auth/caller-view.js";
@@ -14,9 +13,11 @@ import { bearerChallenge, protectedResourceMetadata, protectedResourcePaths, pro
 import { Catalog, type CatalogChange } from "./catalog.js";
 import { createGatewayServer, OPEN_VIEW } from "./gateway-server.js";
 import { DEFAULT_PAGE_SIZE } from "./list-cursor.js";
+import { carriesModernClaim } from "./modern-claim.js";
 import type { DEFAULT_MIN_RELIST_INTERVAL_MS } from "./list-expiry.js";
 import { LegacySessions, type Caller, type LegacySessionsOptions } from "./legacy-sessions.js";
 import type { Namespacing } from "./namespacing.js";
+import { bridge, writeJsonRpcError } from "./http-bridge.js";
 import { allowActualRequest, isPreflight, MCP_METHODS, preflight } from "./cors.js";
 import { originAllowed } from "./origin.js";
 import { refuseParamHeaderMismatch } from "./param-headers.js";
@@ -166,8 +167,9 @@ export class McpGateway {
       maxRequestBodySize,
       ...options.sessions,
     });
-    const handle = toNodeHandler({ fetch: (request) => this.#route(request) }, { maxRequestBodySize, onerror });
-    this.#http = createServer((request, response) => this.#serve(request, response, handle));
+    const bridgeOptions = { maxRequestBodySize, onerror };
+    const route = (request: Request, parsedBody: unknown) => this.#route(request, parsedBody);
+    this.#http = createServer((request, response) => this.#serve(request, response, () => bridge(request, response, route, bridgeOptions)));
     this.#http.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
     this.#http.requestTimeout = DEFAULT_REQUEST_TIMEOUT_MS;
   }
@@ -223,7 +225,8 @@ export class McpGateway {
     return this.#options.auth?.resource ?? this.url;
   }
 
-  #serve(request: IncomingMessage, response: ServerResponse, handle: NodeMcpRequestHandler): void {
+  /** `handle` serves an admitted request of the MCP endpoint. */
+  #serve(request: IncomingMessage, response: ServerResponse, handle: () => Promise<void>): void {
     const path = new URL(request.url ?? "/", "http://gateway").pathname;
     const mcpPath = this.#options.path ?? DEFAULT_MCP_PATH;
     const { auth } = this.#options;
@@ -238,7 +241,7 @@ export class McpGateway {
     }
     const { origin } = request.headers;
     if (!originAllowed(origin, this.#options.allowedOrigins)) {
-      refuse(response, 403, -32000, `Forbidden: origin ${JSON.stringify(origin)} is not allowed; the gateway's allowedOrigins (kled gateway --allow-origin) lists the origins that may call it`, {});
+      writeJsonRpcError(response, 403, -32000, `Forbidden: origin ${JSON.stringify(origin)} is not allowed; the gateway's allowedOrigins (kled gateway --allow-origin) lists the origins that may call it`, {});
       return;
     }
     // Preflights carry no credentials by design: they are answered before auth and never count against the rate limit.
@@ -250,8 +253,7 @@ export class McpGateway {
     this.#admit(request, response).then(
       (caller) => {
         if (caller === undefined) return;
-        // The SDK's structural type declares optional properties that Node's own typings leave possibly undefined.
-        void this.#callers.run(caller, () => handle(request as NodeIncomingMessageLike, response));
+        void this.#callers.run(caller, handle);
       },
       (error: unknown) => {
         this.#logger.warn("mcp gateway: admitting a request failed", { error: (error as Error).message });
@@ -285,15 +287,15 @@ export class McpGateway {
       const metadataUrl = protectedResourceUrl(this.resource);
       switch (result.kind) {
         case "missing":
-          refuse(response, 401, -32001, "Unauthorized: send Authorization: Bearer <token>; WWW-Authenticate names where to get one", {
+          writeJsonRpcError(response, 401, -32001, "Unauthorized: send Authorization: Bearer <token>; WWW-Authenticate names where to get one", {
             "www-authenticate": bearerChallenge(metadataUrl),
           });
           return undefined;
         case "invalid":
-          refuse(response, 401, -32001, `Unauthorized: ${result.reason}`, { "www-authenticate": bearerChallenge(metadataUrl, result.reason) });
+          writeJsonRpcError(response, 401, -32001, `Unauthorized: ${result.reason}`, { "www-authenticate": bearerChallenge(metadataUrl, result.reason) });
           return undefined;
         case "unavailable":
-          refuse(response, 503, -32000, `Service unavailable: the token cannot be checked now (${result.reason}); retry later`, {});
+          writeJsonRpcError(response, 503, -32000, `Service unavailable: the token cannot be checked now (${result.reason}); retry later`, {});
           return undefined;
         case "ok":
           caller = {
@@ -307,7 +309,7 @@ export class McpGateway {
       const waitMs = await this.#rateLimit.take(key);
       if (waitMs !== undefined) {
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-        refuse(response, 429, -32000, `Too many requests: the budget of ${JSON.stringify(key)} is spent; retry in ${seconds} s`, {
+        writeJsonRpcError(response, 429, -32000, `Too many requests: the budget of ${JSON.stringify(key)} is spent; retry in ${seconds} s`, {
           "retry-after": String(seconds),
         });
         return undefined;
@@ -317,16 +319,16 @@ export class McpGateway {
   }
 
   /**
-   * Parses the body once (the Node adapter has already bounded its size)
-   * and hands the parsed value to the era check and to whichever side
-   * serves it. A 2026-07-28 tools/call is checked against its tool's
+   * Hands the body, parsed once by the bridge (see {@link bridge}), to the
+   * era check and to whichever side serves it. A 2026-07-28 tools/call is checked against its tool's
    * x-mcp-header parameters first: the SDK checks Mcp-Method and Mcp-Name
    * itself, but Mcp-Param-* only for its high-level McpServer.
    */
-  async #route(request: Request): Promise<Response> {
+  async #route(request: Request, parsedBody: unknown): Promise<Response> {
     const caller = this.#callers.getStore() ?? ANONYMOUS;
-    const parsedBody = await jsonBodyOf(request);
-    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES });
+    const legacy =
+      !carriesModernClaim(parsedBody) &&
+      (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.#options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES }));
     if (legacy) return this.#legacy.fetch(request, caller, parsedBody);
     const refused = await refuseParamHeaderMismatch(request, parsedBody, {
       inputSchemaOf: (name) => this.#catalog.snapshot.tools.get(name)?.tool["inputSchema"],
@@ -341,22 +343,6 @@ export class McpGateway {
     if (change.prompts) this.#modern.notify.promptsChanged();
     if (change.resources) this.#modern.notify.resourcesChanged();
     this.#legacy.notify(change);
-  }
-}
-
-/**
- * A POST's JSON body, read from a copy so that a body that is not JSON
- * stays readable for the SDK, which answers it; undefined for that and for
- * requests without a body.
- */
-async function jsonBodyOf(request: Request): Promise<unknown> {
-  if (request.method !== "POST") return undefined;
-  const text = await request.clone().text();
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 
@@ -378,12 +364,5 @@ function answerOptions(request: IncomingMessage, response: ServerResponse, metho
   const origin = headers.origin ?? "";
   const answer = preflight(origin, headers, methods, allowOrigin ?? origin);
   if (answer.ok) response.writeHead(204, answer.headers).end();
-  else refuse(response, 403, -32000, `Forbidden: CORS preflight from ${JSON.stringify(origin)}: ${answer.reason}`, { vary: "Origin" });
-}
-
-/** A JSON-RPC error as the whole HTTP answer, before the request reaches the SDK. */
-function refuse(response: ServerResponse, status: number, code: number, message: string, headers: Record<string, string>): void {
-  response
-    .writeHead(status, { "content-type": "application/json", ...headers })
-    .end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+  else writeJsonRpcError(response, 403, -32000, `Forbidden: CORS preflight from ${JSON.stringify(origin)}: ${answer.reason}`, { vary: "Origin" });
 }
