@@ -10,7 +10,7 @@
 import { compareTargets, runMeasures, whenReady } from "../support/compare.js";
 import type { RunArgs } from "../support/load-program.js";
 import { benchProgram } from "../support/paths.js";
-import { latencyRow, rateRow } from "../support/rows.js";
+import { costRow, latencyRow, rateRow } from "../support/rows.js";
 import { startChild, type Child } from "../support/spawn.js";
 import type { Suite, SuiteContext } from "../support/suite.js";
 import { GATEWAY_IN_FLIGHT, GATEWAY_TARGETS, URL_ENV } from "./workload.js";
@@ -41,7 +41,7 @@ async function gatewayProcesses(context: SuiteContext): Promise<{ load: Child; g
   return { load, gateway, sdk };
 }
 
-const { rate, p50Ms: p50 } = runMeasures;
+const { rate, p50Ms: p50, serverCpu } = runMeasures;
 
 export const gatewaySuite: Suite = {
   name: "gateway",
@@ -55,6 +55,8 @@ export const gatewaySuite: Suite = {
     return {
       rows: [
         rateRow(`tools/call/s, ${GATEWAY_IN_FLIGHT} in flight`, "/s", many, rate, THROUGHPUT_TARGET),
+        // For information: the gateway process alone (the backend's CPU is not in it), against the SDK server's; steadier than calls/s on a busy machine.
+        costRow(`server CPU per call, ${GATEWAY_IN_FLIGHT} in flight`, "µs", many, serverCpu),
         latencyRow("tools/call p50 latency, 1 in flight", one, p50),
       ],
     };
