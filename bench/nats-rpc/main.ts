@@ -3,9 +3,14 @@
  * request-reply, on a nats-server of the bench's own (so that its CPU is
  * the bench's alone), same echo text. Prints calls/s at 64 in flight, p50
  * at 1 in flight, and CPU per call of the client (this process), the server
- * process and nats-server.
+ * process and nats-server at 64 in flight, and of client and server together
+ * at 1 in flight.
  *
  *   node --import tsx bench/nats-rpc/main.ts [seconds per measure, default 3] [rounds, default 3]
+ *
+ * BENCH_TARGETS=kled (or a comma-separated list of raw, moleculer, kled)
+ * measures only those, e.g. to profile one of them with BENCH_PROFILE_DIR
+ * (CPU profiles of the server processes) and `node --cpu-prof` (this one).
  *
  * Kled runs compiled (runtime/dist, built first when a source is newer), as
  * a deployed service runs it and as `npm run bench` measures it: from its
@@ -40,6 +45,7 @@ const CLOCK_TICKS = 100;
 const KINDS = ["raw", "moleculer", "kled"] as const;
 type Kind = (typeof KINDS)[number];
 const fromSources = process.execArgv.some((arg) => arg.includes("kled:source"));
+const measured = targetsToMeasure(process.env["BENCH_TARGETS"]);
 
 interface Measure {
   readonly callsPerSecond: number;
@@ -47,6 +53,8 @@ interface Measure {
   readonly serverUsPerCall: number;
   readonly natsUsPerCall: number;
   readonly p50Us: number;
+  /** CPU per call at 1 in flight, client + server (no batching to share a message's costs). */
+  readonly singleUsPerCall: number;
 }
 
 interface Running {
@@ -67,7 +75,7 @@ async function main(): Promise<void> {
   const running: Running[] = [];
   const measures = new Map<Kind, Measure[]>(KINDS.map((kind) => [kind, []]));
   try {
-    for (const kind of KINDS) {
+    for (const kind of measured) {
       const { child, info } = await startServer(kind, url);
       const target =
         kind === "kled" ? await kledTarget(url, info["node"] as never) : kind === "moleculer" ? await moleculerTarget(url) : await rawTarget(url);
@@ -77,7 +85,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const { kind, child, target } of running) {
         const rate = await measureRate(target, child.pid!, nats.pid!);
-        measures.get(kind)!.push({ ...rate, p50Us: await measureP50(target) });
+        measures.get(kind)!.push({ ...rate, ...(await measureP50(target, child.pid!)) });
       }
     }
   } finally {
@@ -88,6 +96,7 @@ async function main(): Promise<void> {
     }
     nats.kill("SIGTERM");
   }
+  // Without Moleculer in the run, ratios compare with nothing: NaN.
   const moleculer = measures.get("moleculer")!;
   console.log(
     `RPC over NATS, echo of ${100} characters, ${rounds} rounds of ${seconds} s per measure, Node ${process.version}, ` +
@@ -95,12 +104,12 @@ async function main(): Promise<void> {
       `load average at start ${loadAtStart.toFixed(2)}`,
   );
   console.log(
-    ["target", `calls/s @${HIGH_IN_FLIGHT}`, "× Moleculer (min–max)", "client µs/call", "server µs/call", "nats-server µs/call", "p50 @1 (µs)", "p50 ÷ Moleculer's"].join("\t"),
+    ["target", `calls/s @${HIGH_IN_FLIGHT}`, "× Moleculer (min–max)", "client µs/call", "server µs/call", "nats-server µs/call", "p50 @1 (µs)", "p50 ÷ Moleculer's", "client+server µs/call @1"].join("\t"),
   );
-  for (const kind of KINDS) {
+  for (const kind of measured) {
     const own = measures.get(kind)!;
-    const ratios = own.map((m, i) => m.callsPerSecond / moleculer[i]!.callsPerSecond);
-    const p50Ratios = own.map((m, i) => m.p50Us / moleculer[i]!.p50Us);
+    const ratios = own.map((m, i) => m.callsPerSecond / (moleculer[i]?.callsPerSecond ?? NaN));
+    const p50Ratios = own.map((m, i) => m.p50Us / (moleculer[i]?.p50Us ?? NaN));
     const pick = (f: (m: Measure) => number) => median(own.map(f));
     console.log(
       [
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
         pick((m) => m.natsUsPerCall).toFixed(1),
         pick((m) => m.p50Us).toFixed(0),
         median(p50Ratios).toFixed(2),
+        pick((m) => m.singleUsPerCall).toFixed(1),
       ].join("\t"),
     );
   }
@@ -146,7 +156,7 @@ async function closedLoop(target: import("./targets.js").Target, inFlight: numbe
   return calls;
 }
 
-async function measureRate(target: import("./targets.js").Target, serverPid: number, natsPid: number): Promise<Omit<Measure, "p50Us">> {
+async function measureRate(target: import("./targets.js").Target, serverPid: number, natsPid: number): Promise<Omit<Measure, "p50Us" | "singleUsPerCall">> {
   const client = process.cpuUsage();
   const server = cpuTicks(serverPid);
   const nats = cpuTicks(natsPid);
@@ -163,10 +173,23 @@ async function measureRate(target: import("./targets.js").Target, serverPid: num
   };
 }
 
-async function measureP50(target: import("./targets.js").Target): Promise<number> {
+async function measureP50(target: import("./targets.js").Target, serverPid: number): Promise<Pick<Measure, "p50Us" | "singleUsPerCall">> {
   const latencies: number[] = [];
-  await closedLoop(target, 1, Math.min(seconds, 3) * 1_000, latencies);
-  return median(latencies) * 1_000;
+  const client = process.cpuUsage();
+  const server = cpuTicks(serverPid);
+  const calls = await closedLoop(target, 1, Math.min(seconds, 3) * 1_000, latencies);
+  const clientUs = process.cpuUsage(client);
+  const serverUs = ((cpuTicks(serverPid) - server) / CLOCK_TICKS) * 1e6;
+  return { p50Us: median(latencies) * 1_000, singleUsPerCall: (clientUs.user + clientUs.system + serverUs) / calls };
+}
+
+function targetsToMeasure(list: string | undefined): readonly Kind[] {
+  if (list === undefined || list === "") return KINDS;
+  const kinds = list.split(",").map((name) => name.trim());
+  for (const kind of kinds) {
+    if (!(KINDS as readonly string[]).includes(kind)) throw new Error(`BENCH_TARGETS names ${kind}; use ${KINDS.join(", ")}`);
+  }
+  return KINDS.filter((kind) => kinds.includes(kind));
 }
 
 function median(values: readonly number[]): number {
