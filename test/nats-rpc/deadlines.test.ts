@@ -1,5 +1,17 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Deadlines } from "../../runtime/src/transport/nats/deadlines.js";
+import { Deadlines, type DeadlineEntry } from "../../runtime/src/transport/nats/deadlines.js";
+
+/** An entry as a call is one: expiring at `at`, running `expire`. */
+function entry(at: number, expire: () => void): DeadlineEntry {
+  return { deadlineAt: at, heapIndex: -1, expire };
+}
+
+/** Adds an entry for `at` and returns it. */
+function add(deadlines: Deadlines, at: number, expire: () => void): DeadlineEntry {
+  const added = entry(at, expire);
+  deadlines.add(added);
+  return added;
+}
 
 describe("the NATS client's deadlines on one timer", () => {
   afterEach(() => {
@@ -10,7 +22,7 @@ describe("the NATS client's deadlines on one timer", () => {
     vi.useFakeTimers({ now: 1_000 });
     const deadlines = new Deadlines();
     const expired: string[] = [];
-    const at = (ms: number, name: string) => deadlines.add(1_000 + ms, () => expired.push(name));
+    const at = (ms: number, name: string) => add(deadlines, 1_000 + ms, () => expired.push(name));
     at(300, "c");
     const b = at(200, "b");
     at(100, "a");
@@ -31,15 +43,16 @@ describe("the NATS client's deadlines on one timer", () => {
   it("keeps no timer once no deadline is left, and none after clear", () => {
     vi.useFakeTimers({ now: 0 });
     const deadlines = new Deadlines();
-    const one = deadlines.add(30_000, () => expect.unreachable());
-    const two = deadlines.add(30_001, () => expect.unreachable());
+    const one = add(deadlines, 30_000, () => expect.unreachable());
+    const two = add(deadlines, 30_001, () => expect.unreachable());
     deadlines.remove(one);
     expect(vi.getTimerCount()).toBe(1);
     deadlines.remove(two);
     deadlines.remove(two);
     expect(vi.getTimerCount()).toBe(0);
-    deadlines.add(10, () => expect.unreachable());
+    const three = add(deadlines, 10, () => expect.unreachable());
     deadlines.clear();
+    expect(three.heapIndex).toBe(-1);
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(100);
   });
@@ -48,10 +61,10 @@ describe("the NATS client's deadlines on one timer", () => {
     vi.useFakeTimers({ now: 0 });
     const deadlines = new Deadlines();
     const expired: number[] = [];
-    const live = new Map<number, ReturnType<Deadlines["add"]>>();
+    const live = new Map<number, DeadlineEntry>();
     for (let i = 0; i < 500; i++) {
       const when = 1 + ((i * 7919) % 1_000);
-      live.set(i, deadlines.add(when, () => expired.push(when)));
+      live.set(i, add(deadlines, when, () => expired.push(when)));
       if (i % 3 === 0) {
         const victim = (i * 31) % (i + 1);
         const entry = live.get(victim);

@@ -8,14 +8,17 @@ import type { ClientRequest, ClientResponse, StreamClientRequest } from "../call
 import { decodeResponse, encodeRequest } from "../client-codec.js";
 import { callError } from "../status.js";
 import type { DeadlineEntry, Deadlines } from "./deadlines.js";
-import { Frame, INITIAL_CREDIT, type FrameReader, type FrameWriter } from "./frames.js";
+import { Frame, INITIAL_CREDIT, type FrameReader } from "./frames.js";
+import type { Batch } from "./outbox.js";
 
 /** What a call needs of its client transport. */
 export interface CallChannel {
   /** The node's subject. */
   readonly subject: string;
-  /** Writes one frame into the next message to the node's subject. */
-  send(write: (writer: FrameWriter) => void): void;
+  /** The batch of the next message to the node's subject: write one frame into its writer, then call {@link written}. */
+  batch(): Batch;
+  /** A frame was written; `now` publishes its message at once instead of at the end of the turn. */
+  written(now?: boolean): void;
   /** The call is over: forget it. */
   forget(call: ClientCall): void;
   readonly maxPayload: number;
@@ -31,7 +34,11 @@ const MESSAGE_OVERHEAD_BYTES = 1024;
  * frames, and maps deadline, cancellation, headers, trailers and statuses
  * as the gRPC transport does. Internal to the NATS client transport.
  */
-export class ClientCall {
+export class ClientCall implements DeadlineEntry {
+  /** The batch that carried the OPEN frame (see the transport's "no responders" handling). */
+  batch = 0;
+  deadlineAt = 0;
+  heapIndex = -1;
   readonly #single: boolean;
   #ended = false;
   #failure: KledError | undefined;
@@ -40,12 +47,13 @@ export class ClientCall {
   #responses: Uint8Array[] | undefined;
   #nextResponseSeq = 1;
   #consumedSinceGrant = 0;
-  #settle: { resolve: (response: ClientResponse) => void; reject: (error: unknown) => void } | undefined;
+  // The promise of a unary or client-streaming call.
+  #resolve: ((response: ClientResponse) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
   // Request side.
   #credit = INITIAL_CREDIT;
   #requestError: unknown;
   #waiters: Set<() => void> | undefined;
-  #deadline: DeadlineEntry | undefined;
   /** Made only for a signal that can abort. */
   #onAbort: (() => void) | undefined;
 
@@ -58,11 +66,18 @@ export class ClientCall {
     this.#single = kind === "unary" || kind === "client_streaming";
   }
 
-  /** Sends the call; resolves as the gRPC transport does (at once for streams). */
-  start(peer: string): Promise<ClientResponse> {
+  /**
+   * Sends the call; resolves as the gRPC transport does (at once for streams).
+   * `alone`: no other frame is expected to join its OPEN frame in this turn,
+   * which then goes at once.
+   */
+  start(peer: string, alone: boolean): Promise<ClientResponse> {
     const { request } = this;
     const promise = this.#single
-      ? new Promise<ClientResponse>((resolve, reject) => (this.#settle = { resolve, reject }))
+      ? new Promise<ClientResponse>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        })
       : Promise.resolve<ClientResponse>({ stream: true, messages: this.#receive() });
     let timeout = 0;
     if (request.deadline !== undefined) {
@@ -72,9 +87,8 @@ export class ClientCall {
         return promise;
       }
       timeout = left + 1;
-      this.#deadline = this.channel.deadlines.add(request.deadline.getTime(), () =>
-        this.#cancel(new KledError(Code.DeadlineExceeded, `deadline of ${request.method.path} exceeded`), Code.DeadlineExceeded),
-      );
+      this.deadlineAt = request.deadline.getTime();
+      this.channel.deadlines.add(this);
     }
     if (canAbort(request.signal)) {
       this.#onAbort = () => this.#cancel(callError(undefined, this.request), Code.Canceled);
@@ -82,10 +96,12 @@ export class ClientCall {
     }
     try {
       const message = request.stream ? undefined : this.#encode(request.message);
-      this.channel.send((w) => {
-        w.byte(Frame.Open).varint(this.id).string(request.method.path).varint(timeout).string(peer).metadata(wireMetadata(request));
-        if (message !== undefined) w.bytesField(message);
-      });
+      const batch = this.channel.batch();
+      this.batch = batch.id;
+      const w = batch.writer;
+      w.byte(Frame.Open).varint(this.id).string(request.method.path).varint(timeout).string(peer).metadata(wireMetadata(request));
+      if (message !== undefined) w.bytesField(message);
+      this.channel.written(alone);
     } catch (error) {
       this.#finish(KledError.from(error));
       return promise;
@@ -98,7 +114,7 @@ export class ClientCall {
   receive(type: number, reader: FrameReader): void {
     switch (type) {
       case Frame.Header: {
-        const header = reader.metadataInto(new Metadata());
+        const header = reader.metadataOrNone();
         if (!this.#ended) this.#header(header);
         return;
       }
@@ -116,9 +132,9 @@ export class ClientCall {
         return;
       }
       case Frame.Reply: {
-        const header = reader.metadataInto(new Metadata());
+        const header = reader.metadataOrNone();
         const bytes = reader.bytesField();
-        const trailer = reader.metadataInto(new Metadata());
+        const trailer = reader.metadataOrNone();
         if (this.#ended) return;
         this.#header(header);
         let message: Message;
@@ -128,18 +144,18 @@ export class ClientCall {
           this.#finish(KledError.from(error));
           return;
         }
-        this.request.onTrailer?.(trailer);
+        this.request.onTrailer?.(trailer ?? new Metadata());
         this.#finish(undefined);
-        this.#settle?.resolve({ stream: false, message });
+        this.#resolve?.({ stream: false, message });
         return;
       }
       case Frame.Status: {
         const code = reader.varint() as Code;
         const details = reader.string();
-        const trailer = reader.metadataInto(new Metadata());
+        const trailer = reader.metadataOrNone();
         if (this.#ended) return;
         this.#header(undefined);
-        this.request.onTrailer?.(trailer);
+        this.request.onTrailer?.(trailer ?? new Metadata());
         if (code === Code.Ok && this.#single) {
           this.#finish(new KledError(Code.Internal, `${this.request.method.path}: the server ended the call without a response message`));
         } else {
@@ -166,27 +182,34 @@ export class ClientCall {
     return this.#headerSeen;
   }
 
+  /** The deadline passed (see deadlines.ts). */
+  expire(): void {
+    this.#cancel(new KledError(Code.DeadlineExceeded, `deadline of ${this.request.method.path} exceeded`), Code.DeadlineExceeded);
+  }
+
   /** Ends the call locally and tells the server to abort the handler with `code`. */
   #cancel(error: KledError, code: Code): void {
     if (this.#ended) return;
     this.#finish(error);
-    this.channel.send((w) => w.byte(Frame.Cancel).varint(this.id).varint(code));
+    this.channel.batch().writer.byte(Frame.Cancel).varint(this.id).varint(code);
+    this.channel.written();
   }
 
   #finish(error: KledError | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#failure = error;
-    if (this.#deadline !== undefined) this.channel.deadlines.remove(this.#deadline);
+    if (this.heapIndex >= 0) this.channel.deadlines.remove(this);
     if (this.#onAbort !== undefined) this.request.signal.removeEventListener("abort", this.#onAbort);
     this.channel.forget(this);
-    if (error !== undefined) this.#settle?.reject(error);
+    if (error !== undefined) this.#reject?.(error);
     this.#wake();
   }
 
   #header(header: Metadata | undefined): void {
     if (this.#headerSeen) return;
     this.#headerSeen = true;
+    // Most calls carry none and have no listener: no Metadata for them.
     this.request.onHeader?.(header ?? new Metadata());
   }
 
@@ -199,7 +222,8 @@ export class ClientCall {
           if (++this.#consumedSinceGrant >= INITIAL_CREDIT / 2 && !this.#ended) {
             const n = this.#consumedSinceGrant;
             this.#consumedSinceGrant = 0;
-            this.channel.send((w) => w.byte(Frame.Credit).varint(this.id).varint(n));
+            this.channel.batch().writer.byte(Frame.Credit).varint(this.id).varint(n);
+            this.channel.written();
           }
           yield decodeResponse(this.request, bytes);
           continue;
@@ -226,9 +250,13 @@ export class ClientCall {
         const bytes = this.#encode(message);
         const n = seq++;
         this.#credit--;
-        this.channel.send((w) => w.byte(Frame.Msg).varint(this.id).varint(n).bytesField(bytes));
+        this.channel.batch().writer.byte(Frame.Msg).varint(this.id).varint(n).bytesField(bytes);
+        this.channel.written();
       }
-      if (!this.#ended) this.channel.send((w) => w.byte(Frame.End).varint(this.id));
+      if (!this.#ended) {
+        this.channel.batch().writer.byte(Frame.End).varint(this.id);
+        this.channel.written();
+      }
     } catch (error) {
       if (this.#ended) return;
       this.#requestError = error;
@@ -272,10 +300,10 @@ function wireMetadata(request: ClientRequest): ReadonlyMetadata {
 }
 
 /** The KledError of a status the server sent: text trailers as `metadata`, `-bin` ones as `binaryMetadata`. */
-function statusError(code: Code, details: string, trailer: Metadata): KledError {
+function statusError(code: Code, details: string, trailer: Metadata | undefined): KledError {
   const text: Record<string, string> = {};
   const binary: Record<string, Uint8Array> = {};
-  for (const [key, value] of trailer.entries()) {
+  for (const [key, value] of trailer?.entries() ?? []) {
     if (typeof value === "string") text[key] ??= value;
     else binary[key] ??= value;
   }

@@ -5,15 +5,16 @@
  * A binary min-heap by time; the timer is armed for the earliest deadline
  * and not moved when that call ends (it then fires early, finds nothing due
  * and re-arms), so a call's end never touches the timer unless it was the
- * last one. Internal to the NATS client transport.
+ * last one. The entries are the calls themselves: no object or closure per
+ * call beyond the call. Internal to the NATS client transport.
  */
 export interface DeadlineEntry {
-  /** When it expires, ms since the epoch. */
-  at: number;
-  /** Its position in the heap; -1 once removed. */
-  index: number;
+  /** When it expires, ms since the epoch; set before {@link Deadlines.add}. */
+  deadlineAt: number;
+  /** Its position in the heap; -1 while not in it. */
+  heapIndex: number;
   /** Runs when the deadline passes. */
-  readonly expire: () => void;
+  expire(): void;
 }
 
 export class Deadlines {
@@ -22,25 +23,24 @@ export class Deadlines {
   /** When the timer fires; Infinity when not armed. */
   #armedAt = Infinity;
 
-  /** Watches `at` (ms since the epoch); `expire` runs once it has passed, unless removed first. */
-  add(at: number, expire: () => void): DeadlineEntry {
-    const entry: DeadlineEntry = { at, index: this.#heap.length, expire };
+  /** Watches `entry.deadlineAt`; `entry.expire()` runs once it has passed, unless removed first. */
+  add(entry: DeadlineEntry): void {
+    entry.heapIndex = this.#heap.length;
     this.#heap.push(entry);
-    this.#up(entry.index);
-    if (at < this.#armedAt) this.#arm(at);
-    return entry;
+    this.#up(entry.heapIndex);
+    if (entry.deadlineAt < this.#armedAt) this.#arm(entry.deadlineAt);
   }
 
   remove(entry: DeadlineEntry): void {
-    const index = entry.index;
+    const index = entry.heapIndex;
     if (index < 0) return;
-    entry.index = -1;
+    entry.heapIndex = -1;
     const last = this.#heap.pop()!;
     if (last !== entry) {
       this.#heap[index] = last;
-      last.index = index;
+      last.heapIndex = index;
       this.#down(index);
-      this.#up(last.index);
+      this.#up(last.heapIndex);
     }
     // Nothing left to wait for: a pending timer must not hold the process open.
     if (this.#heap.length === 0) this.#disarm();
@@ -48,7 +48,7 @@ export class Deadlines {
 
   /** Forgets every deadline and the timer (the client closed). */
   clear(): void {
-    for (const entry of this.#heap) entry.index = -1;
+    for (const entry of this.#heap) entry.heapIndex = -1;
     this.#heap.length = 0;
     this.#disarm();
   }
@@ -58,13 +58,13 @@ export class Deadlines {
     this.#armedAt = Infinity;
     const now = Date.now();
     const due: DeadlineEntry[] = [];
-    while (this.#heap.length > 0 && this.#heap[0]!.at <= now) {
+    while (this.#heap.length > 0 && this.#heap[0]!.deadlineAt <= now) {
       const entry = this.#heap[0]!;
       this.remove(entry);
       due.push(entry);
     }
     const next = this.#heap[0];
-    if (next !== undefined) this.#arm(next.at);
+    if (next !== undefined) this.#arm(next.deadlineAt);
     for (const entry of due) entry.expire();
   };
 
@@ -86,13 +86,13 @@ export class Deadlines {
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = heap[parentIndex]!;
-      if (parent.at <= entry.at) break;
+      if (parent.deadlineAt <= entry.deadlineAt) break;
       heap[index] = parent;
-      parent.index = index;
+      parent.heapIndex = index;
       index = parentIndex;
     }
     heap[index] = entry;
-    entry.index = index;
+    entry.heapIndex = index;
   }
 
   #down(index: number): void {
@@ -102,14 +102,14 @@ export class Deadlines {
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;
-      if (child + 1 < size && heap[child + 1]!.at < heap[child]!.at) child++;
+      if (child + 1 < size && heap[child + 1]!.deadlineAt < heap[child]!.deadlineAt) child++;
       const smaller = heap[child]!;
-      if (smaller.at >= entry.at) break;
+      if (smaller.deadlineAt >= entry.deadlineAt) break;
       heap[index] = smaller;
-      smaller.index = index;
+      smaller.heapIndex = index;
       index = child;
     }
     heap[index] = entry;
-    entry.index = index;
+    entry.heapIndex = index;
   }
 }

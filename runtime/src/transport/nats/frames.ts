@@ -11,7 +11,9 @@
  * Messages. Every NATS message carries one or more frames in its payload,
  * back to back: a sender coalesces the frames it writes to one subject
  * within one turn of the event loop into one message (outbox.ts), which is
- * what lets many calls in flight share few messages. A client publishes to
+ * what lets many calls in flight share few messages; a frame that nothing
+ * else can join goes at once (a client's lone call, the last answer to a
+ * client with no other call in flight). A client publishes to
  * the node's subject with the reply subject `<inbox>.<node number>-<batch
  * number>`; the server answers every call of that client on `<inbox>.r`
  * (the reply subject without its last token, then `.r`).
@@ -227,6 +229,16 @@ export class FrameReader {
     return count === 0 ? undefined : this.#entriesInto(count, new Metadata());
   }
 
+  /** Reads past metadata without keeping it. */
+  skipMetadata(): void {
+    const count = this.varint();
+    for (let i = 0; i < count; i++) {
+      this.bytesField();
+      this.byte();
+      this.bytesField();
+    }
+  }
+
   #entriesInto(count: number, target: Metadata): Metadata {
     for (let i = 0; i < count; i++) {
       const key = this.string();
@@ -247,7 +259,7 @@ export class FrameReader {
 export function skipServerFrame(type: number, reader: FrameReader): void {
   switch (type) {
     case Frame.Header:
-      reader.metadataInto(new Metadata());
+      reader.skipMetadata();
       return;
     case Frame.ResponseMsg:
       reader.varint();
@@ -255,16 +267,16 @@ export function skipServerFrame(type: number, reader: FrameReader): void {
       return;
     case Frame.Status:
       reader.varint();
-      reader.string();
-      reader.metadataInto(new Metadata());
+      reader.bytesField();
+      reader.skipMetadata();
       return;
     case Frame.RequestCredit:
       reader.varint();
       return;
     case Frame.Reply:
-      reader.metadataInto(new Metadata());
+      reader.skipMetadata();
       reader.bytesField();
-      reader.metadataInto(new Metadata());
+      reader.skipMetadata();
       return;
     default:
       throw new Error(`unknown frame type ${type}`);

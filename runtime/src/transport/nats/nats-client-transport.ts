@@ -13,7 +13,7 @@ import { callError } from "../status.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
 import { ClientCall, type CallChannel } from "./client-call.js";
 import { Deadlines } from "./deadlines.js";
-import { Frame, FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame, type FrameWriter } from "./frames.js";
+import { Frame, FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame } from "./frames.js";
 import { Outbox } from "./outbox.js";
 
 /** The NATS status of a request that no subscriber received. */
@@ -30,8 +30,6 @@ export class NatsClientTransport implements NodeTransport {
   readonly #inbox = `_INBOX.${randomUUID().replaceAll("-", "")}`;
   readonly #outbox: Outbox;
   readonly #calls = new Map<number, ClientCall>();
-  /** The calls each batch opened, by batch id, while they wait for their first answer. */
-  readonly #opened = new Map<number, Set<ClientCall>>();
   readonly #channels = new Map<string, CallChannel>();
   /** Numbers of node subjects, for reply subjects; and back. */
   readonly #nodeNumbers = new Map<string, number>();
@@ -42,6 +40,12 @@ export class NatsClientTransport implements NodeTransport {
   #peerOf: { info: unknown; peer: string } | undefined;
   readonly #maxPayload: number;
   #nextId = 1;
+  /**
+   * True from a message that answered several calls until the end of that
+   * turn: the calls its answers set off (a loop of calls in flight) are
+   * batched, rather than the first of them going alone.
+   */
+  #burst = false;
   #closed = false;
   /** False from a lost connection until it is back: calls then fail at once rather than wait in the NATS client's buffer. */
   #connected = true;
@@ -81,13 +85,13 @@ export class NatsClientTransport implements NodeTransport {
         markNotSent(new KledError(Code.Unavailable, `call ${request.method.path}: not connected to the NATS server; reconnecting`)),
       );
     }
+    // A call made while no other is in flight, and not set off by answers to
+    // several, goes at once: waiting for the end of the turn would only add
+    // latency (the check phase comes after the I/O callbacks of this turn).
+    const alone = this.#calls.size === 0 && !this.#burst;
     const call = new ClientCall(this.#nextId++, request, this.#channel(subject));
     this.#calls.set(call.id, call);
-    const batch = this.#outbox.to(subject).id;
-    let opened = this.#opened.get(batch);
-    if (opened === undefined) this.#opened.set(batch, (opened = new Set()));
-    opened.add(call);
-    return call.start(this.#peer());
+    return call.start(this.#peer(), alone);
   }
 
   async close(): Promise<void> {
@@ -114,20 +118,14 @@ export class NatsClientTransport implements NodeTransport {
     if (channel === undefined) {
       const outbox = this.#outbox;
       const calls = this.#calls;
-      const opened = this.#opened;
       channel = {
         subject,
         maxPayload: this.#maxPayload,
         deadlines: this.#deadlines,
-        send(write: (writer: FrameWriter) => void) {
-          write(outbox.to(subject).writer);
-          outbox.written(subject);
-        },
+        batch: () => outbox.to(subject),
+        written: (now = false) => outbox.written(subject, now),
         forget(call: ClientCall) {
           calls.delete(call.id);
-          for (const [batch, set] of opened) {
-            if (set.delete(call) && set.size === 0) opened.delete(batch);
-          }
         },
       };
       this.#channels.set(subject, channel);
@@ -144,30 +142,27 @@ export class NatsClientTransport implements NodeTransport {
       return;
     }
     const reader = new FrameReader(msg.data);
+    let frames = 0;
     try {
       while (!reader.done) {
         const type = reader.byte();
         const id = reader.varint();
-        const call = this.#calls.get(id);
-        if (call === undefined) {
-          skipServerFrame(type, reader);
-          continue;
+        if (++frames === 2 && !this.#burst) {
+          this.#burst = true;
+          setImmediate(this.#endBurst);
         }
-        if (this.#opened.size > 0) this.#answered(call);
-        call.receive(type, reader);
+        const call = this.#calls.get(id);
+        if (call === undefined) skipServerFrame(type, reader);
+        else call.receive(type, reader);
       }
     } catch (error) {
       this.logger.warn("dropped a malformed NATS RPC message", { subject: msg.subject, error: messageOf(error) });
     }
   }
 
-  /** A call that heard from its server is no longer at risk of "no responders". */
-  #answered(call: ClientCall): void {
-    if (call.answered) return;
-    for (const [batch, set] of this.#opened) {
-      if (set.delete(call) && set.size === 0) this.#opened.delete(batch);
-    }
-  }
+  readonly #endBurst = (): void => {
+    this.#burst = false;
+  };
 
   #noResponders(node: number, batch: number, msg: Msg): void {
     const status = msg.headers?.description ?? "no responders";
@@ -191,14 +186,19 @@ export class NatsClientTransport implements NodeTransport {
     if (!this.#connected || this.#calls.size === 0) return;
     const subjects = new Set<string>();
     for (const call of this.#calls.values()) subjects.add(call.channel.subject);
-    for (const subject of subjects) this.#channel(subject).send((w) => w.byte(Frame.Ping).varint(0));
+    for (const subject of subjects) {
+      this.#outbox.to(subject).writer.byte(Frame.Ping).varint(0);
+      this.#outbox.written(subject);
+    }
   }
 
-  /** Fails the calls a batch opened, which never reached a server. */
+  /**
+   * Fails the calls a batch opened that have not heard from a server: it
+   * never reached one. Rare (no responders, a refused publish), so the
+   * calls are searched rather than indexed by batch on every call.
+   */
   #lost(batch: number, error: KledError): void {
-    const calls = this.#opened.get(batch);
-    this.#opened.delete(batch);
-    for (const call of calls ?? []) call.fail(error);
+    for (const call of [...this.#calls.values()]) if (call.batch === batch && !call.answered) call.fail(error);
   }
 
   #failAll(error: KledError): void {

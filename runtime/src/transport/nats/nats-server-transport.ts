@@ -12,9 +12,10 @@ import { CallContext } from "../../server/call-context.js";
 import { serveCall, streamRequest, unaryRequest, type MethodBinding } from "../../server/serve-call.js";
 import type { ServerTransport } from "../../server/server-transport.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
-import { Frame, FrameReader, NODE_SUBJECT_PREFIX, RESPONSE_TOKEN, type FrameWriter } from "./frames.js";
+import { ClientInbox } from "./client-inbox.js";
+import { Frame, FrameReader, NODE_SUBJECT_PREFIX } from "./frames.js";
 import { Outbox } from "./outbox.js";
-import { ServerCall, type ReplyChannel } from "./server-call.js";
+import { ServerCall } from "./server-call.js";
 
 /**
  * Serves a KledServer's methods over NATS request-reply (wire format in
@@ -26,10 +27,8 @@ export class NatsServerTransport implements ServerTransport {
   /** The subject of this node. */
   readonly subject = `${NODE_SUBJECT_PREFIX}${randomUUID().replaceAll("-", "")}`;
   readonly #outbox: Outbox;
-  /** Calls in flight by `<client inbox> <call id>`. */
-  readonly #calls = new Map<string, ServerCall>();
-  /** One reply channel per client inbox while it has calls here. */
-  readonly #channels = new Map<string, ReplyChannel>();
+  /** The clients that called, by inbox, with their calls in flight. */
+  readonly #clients = new Map<string, ClientInbox>();
   readonly #maxPayload: number;
   #methods: ReadonlyMap<string, MethodBinding> = new Map();
   #subscription: Subscription | undefined;
@@ -82,20 +81,20 @@ export class NatsServerTransport implements ServerTransport {
   #receive(msg: Msg): void {
     const reply = msg.reply;
     if (reply === undefined || reply === "") return;
-    const inbox = reply.slice(0, reply.lastIndexOf("."));
+    const client = this.#client(reply.slice(0, reply.lastIndexOf(".")));
     const reader = new FrameReader(msg.data);
     try {
-      while (!reader.done) this.#frame(reader, inbox);
+      while (!reader.done) this.#frame(reader, client);
     } catch (error) {
       this.#logger.warn("dropped a malformed NATS RPC message", { subject: msg.subject, error: messageOf(error) });
     }
   }
 
-  #frame(reader: FrameReader, inbox: string): void {
+  #frame(reader: FrameReader, client: ClientInbox): void {
     const type = reader.byte();
     const id = reader.varint();
-    if (type === Frame.Open) return this.#open(reader, inbox, id);
-    const call = this.#calls.get(`${inbox} ${id}`);
+    if (type === Frame.Open) return this.#open(reader, client, id);
+    const call = client.calls.get(id);
     switch (type) {
       case Frame.Msg: {
         const seq = reader.varint();
@@ -125,7 +124,7 @@ export class NatsServerTransport implements ServerTransport {
     }
   }
 
-  #open(reader: FrameReader, inbox: string, id: number): void {
+  #open(reader: FrameReader, client: ClientInbox, id: number): void {
     const path = reader.string();
     const timeout = reader.varint();
     const peer = reader.string();
@@ -133,27 +132,25 @@ export class NatsServerTransport implements ServerTransport {
     const binding = this.#methods.get(path);
     const single = binding === undefined || binding.method.kind === "unary" || binding.method.kind === "server_streaming";
     const message = single ? reader.bytesField() : undefined;
-    const channel = this.#channel(inbox);
     if (binding === undefined || !this.#accepting) {
       const [code, details] =
         binding === undefined ? [Code.Unimplemented, `method ${path} is not served here`] : [Code.Unavailable, "the server is shutting down"];
-      channel.send((w) => w.byte(Frame.Status).varint(id).varint(code).string(details).varint(0));
+      client.writer().byte(Frame.Status).varint(id).varint(code).string(details).varint(0);
+      client.written(false);
       return;
     }
     const context = new CallContext({
       method: binding.method,
       service: binding.service,
-      metadata: metadata === undefined ? () => new Metadata() : metadata,
+      metadata: metadata ?? noMetadata,
       deadline: timeout === 0 ? undefined : new Date(Date.now() + timeout - 1),
       peer,
-      // No TLS client certificate reaches a responder over NATS: mTLS auth refuses these calls.
-      peerCertificate: () => undefined,
+      peerCertificate: noCertificate,
       requestId: textOf(metadata, REQUEST_ID_KEY),
       parentLogger: binding.logger,
     });
-    const call = new ServerCall(id, binding, context, channel);
-    const key = `${inbox} ${id}`;
-    this.#calls.set(key, call);
+    const call = new ServerCall(id, binding, context, client);
+    client.calls.set(id, call);
     // Copied: the payload's buffer is the NATS client's to reuse, and the request is decoded lazily.
     const bytes = message === undefined ? undefined : new Uint8Array(message);
     serveCall(
@@ -162,29 +159,23 @@ export class NatsServerTransport implements ServerTransport {
       textOf(metadata, CODEC_METADATA_KEY),
       (codec) =>
         bytes === undefined ? streamRequest(binding, codec, call.requests(), context) : unaryRequest(binding, codec, bytes, context),
-      call.responder(),
-      () => this.#calls.delete(key),
+      call,
+      () => client.calls.delete(id),
     );
   }
 
-  #channel(inbox: string): ReplyChannel {
-    let channel = this.#channels.get(inbox);
-    if (channel === undefined) {
-      const subject = `${inbox}.${RESPONSE_TOKEN}`;
-      const outbox = this.#outbox;
-      channel = {
-        maxPayload: this.#maxPayload,
-        send(write: (writer: FrameWriter) => void) {
-          write(outbox.to(subject).writer);
-          outbox.written(subject);
-        },
-      };
-      // Few clients, each with one inbox: kept for the life of the server would
-      // grow with every client that ever called; kept only while the map is small.
-      if (this.#channels.size >= MAX_CACHED_CHANNELS) this.#channels.clear();
-      this.#channels.set(inbox, channel);
+  #client(inbox: string): ClientInbox {
+    let client = this.#clients.get(inbox);
+    if (client === undefined) {
+      // Kept for the next calls of the same client; a server called by ever new
+      // clients forgets those with no call in flight once there are many.
+      if (this.#clients.size >= MAX_KEPT_CLIENTS) {
+        for (const [key, idle] of this.#clients) if (idle.calls.size === 0) this.#clients.delete(key);
+      }
+      client = new ClientInbox(inbox, this.#outbox, this.#maxPayload);
+      this.#clients.set(inbox, client);
     }
-    return channel;
+    return client;
   }
 
   /** Calls in flight fail UNAVAILABLE when the connection to NATS is lost: their client cannot hear from them. */
@@ -192,13 +183,19 @@ export class NatsServerTransport implements ServerTransport {
     for await (const status of this.nc.status()) {
       if (status.type !== "disconnect") continue;
       const lost = new KledError(Code.Unavailable, "the connection to the NATS server was lost");
-      for (const call of this.#calls.values()) call.context.abort(lost);
+      for (const client of this.#clients.values()) for (const call of client.calls.values()) call.context.abort(lost);
     }
   }
 }
 
-/** Reply channels kept for reuse, one per calling client inbox. */
-const MAX_CACHED_CHANNELS = 4_096;
+/** Calling clients kept for reuse (their inbox and answer subject) while they have no call in flight. */
+const MAX_KEPT_CLIENTS = 4_096;
+
+/** The request metadata of a call that sent none, made if read. */
+const noMetadata = (): Metadata => new Metadata();
+
+/** No TLS client certificate reaches a responder over NATS: mTLS auth refuses these calls. */
+const noCertificate = (): undefined => undefined;
 
 function textOf(metadata: Metadata | undefined, key: string): string | undefined {
   return metadata?.has(key) === true ? metadata.get(key) : undefined;

@@ -21,13 +21,15 @@ const FLUSH_AT_PAYLOAD_SHARE = 0.5;
  * Coalesces the frames written to one subject within one turn of the event
  * loop into one NATS message (see frames.ts): the calls in flight to a node
  * share messages, and so the per-message costs of the client, the NATS
- * server and the node. The batch is published in the check phase of the
- * turn (setImmediate), after the I/O callbacks and microtasks that wrote to it.
+ * server and the node. A batch is published in the check phase of the turn
+ * (setImmediate), after the I/O callbacks and microtasks that wrote to it,
+ * unless its writer knows that no other frame will join it and asks for it
+ * to go now (a lone call: waiting for the end of the turn only adds latency).
  */
 export class Outbox {
   readonly #batches = new Map<string, Batch>();
   readonly #flushAt: number;
-  #scheduled = false;
+  #scheduled: NodeJS.Immediate | undefined;
   #nextId = 1;
 
   constructor(
@@ -40,25 +42,32 @@ export class Outbox {
     this.#flushAt = Math.floor(nc.info?.max_payload ?? 1_048_576) * FLUSH_AT_PAYLOAD_SHARE;
   }
 
-  /** The batch to write the next frames for `subject` into. */
+  /** The batch to write the next frame for `subject` into; call {@link written} after writing it. */
   to(subject: string): Batch {
     let batch = this.#batches.get(subject);
     if (batch === undefined) {
       const id = this.#nextId++;
       batch = { writer: new FrameWriter(), reply: this.replyOf(id, subject), id };
       this.#batches.set(subject, batch);
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(this.#flushAll);
-      }
     }
     return batch;
   }
 
-  /** Publishes `subject`'s batch now when it has grown large; call after writing a frame. */
-  written(subject: string): void {
+  /**
+   * A frame was written into `subject`'s batch: publishes it now when `now`
+   * or when it has grown large, else at the end of the turn.
+   */
+  written(subject: string, now = false): void {
     const batch = this.#batches.get(subject);
-    if (batch !== undefined && batch.writer.length >= this.#flushAt) this.#publish(subject, batch);
+    if (batch === undefined) return;
+    if (now || batch.writer.length >= this.#flushAt) this.#publish(subject, batch);
+    else this.#scheduled ??= setImmediate(this.#flushAll);
+  }
+
+  /** Publishes `subject`'s batch now, if one is being filled. */
+  publish(subject: string): void {
+    const batch = this.#batches.get(subject);
+    if (batch !== undefined) this.#publish(subject, batch);
   }
 
   /** Publishes every pending batch now, e.g. before the connection drains. */
@@ -67,12 +76,17 @@ export class Outbox {
   }
 
   readonly #flushAll = (): void => {
-    this.#scheduled = false;
+    this.#scheduled = undefined;
     this.flush();
   };
 
   #publish(subject: string, batch: Batch): void {
     this.#batches.delete(subject);
+    // Nothing left for the end of the turn: no immediate to run for nothing.
+    if (this.#batches.size === 0 && this.#scheduled !== undefined) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = undefined;
+    }
     if (this.nc.isClosed()) return;
     try {
       this.nc.publish(subject, batch.writer.bytes(), batch.reply === undefined ? undefined : { reply: batch.reply });

@@ -11,8 +11,10 @@ import { Frame, INITIAL_CREDIT, type FrameWriter } from "./frames.js";
 
 /** Where a call's frames go: the client's response subject, through the server's outbox. */
 export interface ReplyChannel {
-  /** Writes one frame into the next message to the client; `write` appends the frame. */
-  send(write: (writer: FrameWriter) => void): void;
+  /** The writer of the next message to the client: write one frame, then call {@link written}. */
+  writer(): FrameWriter;
+  /** A frame was written; `last` when it ends its call. */
+  written(last: boolean): void;
   /** The largest message payload the NATS server accepts, bytes. */
   readonly maxPayload: number;
 }
@@ -20,9 +22,11 @@ export interface ReplyChannel {
 /**
  * One call served over NATS: feeds the request stream from MSG frames with
  * credit-based flow control, and sends the response as frames, waiting for
- * the client's credit. Internal to the NATS server transport.
+ * the client's credit. It is its call's {@link Responder}: the outcome goes
+ * back in one REPLY frame, or as a stream of MSG frames and a STATUS.
+ * Internal to the NATS server transport.
  */
-export class ServerCall {
+export class ServerCall implements Responder {
   // Request stream (streams only; made by the first that needs them).
   #requests: Uint8Array[] | undefined;
   #requestsEnded = false;
@@ -35,13 +39,17 @@ export class ServerCall {
   #unackedBytes = 0;
   /** Whoever waits for a request message or for credit: woken by any frame. */
   #waiters: Set<() => void> | undefined;
+  readonly #single: boolean;
 
   constructor(
     readonly id: number,
     private readonly binding: MethodBinding,
     readonly context: CallContext,
     private readonly channel: ReplyChannel,
-  ) {}
+  ) {
+    const { kind } = binding.method;
+    this.#single = kind === "unary" || kind === "client_streaming";
+  }
 
   /** A MSG frame: the next request message. */
   pushRequest(seq: number, bytes: Uint8Array): void {
@@ -91,7 +99,8 @@ export class ServerCall {
         if (++this.#consumedSinceGrant >= INITIAL_CREDIT / 2) {
           const n = this.#consumedSinceGrant;
           this.#consumedSinceGrant = 0;
-          this.#frame((w) => w.byte(Frame.RequestCredit).varint(this.id).varint(n));
+          this.channel.writer().byte(Frame.RequestCredit).varint(this.id).varint(n);
+          this.channel.written(false);
         }
         yield next;
         continue;
@@ -102,14 +111,14 @@ export class ServerCall {
     }
   }
 
-  /** How the call's outcome goes back: in one REPLY frame, or as a stream of MSG frames. */
-  responder(): Responder {
-    const { method } = this.binding;
-    const single = method.kind === "unary" || method.kind === "client_streaming";
-    return {
-      ok: (response, codec) => (single ? this.#reply(response, codec) : this.#stream(response, codec)),
-      fail: (status) => this.#fail(status),
-    };
+  ok(response: ServerResponse, codec: Codec): Promise<void> | undefined {
+    return this.#single ? this.#reply(response, codec) : this.#stream(response, codec);
+  }
+
+  fail(status: CallStatus): void {
+    this.#sendHeader();
+    this.channel.writer().byte(Frame.Status).varint(this.id).varint(status.code).string(status.details).metadata(status.trailer);
+    this.channel.written(true);
   }
 
   #reply(response: ServerResponse, codec: Codec): undefined {
@@ -122,7 +131,8 @@ export class ServerCall {
     const bytes = this.#encode(codec, response.message);
     const header = this.context.takeHeader();
     const trailer = this.context.trailer;
-    this.#frame((w) => w.byte(Frame.Reply).varint(this.id).metadata(header).bytesField(bytes).metadata(trailer));
+    this.channel.writer().byte(Frame.Reply).varint(this.id).metadata(header).bytesField(bytes).metadata(trailer);
+    this.channel.written(true);
     return undefined;
   }
 
@@ -135,7 +145,8 @@ export class ServerCall {
       this.#sendHeader();
       const bytes = this.#encode(codec, message);
       const seq = this.#nextResponseSeq++;
-      this.#frame((w) => w.byte(Frame.ResponseMsg).varint(this.id).varint(seq).bytesField(bytes));
+      this.channel.writer().byte(Frame.ResponseMsg).varint(this.id).varint(seq).bytesField(bytes);
+      this.channel.written(false);
       this.#credit--;
       (this.#unackedSizes ??= []).push(bytes.byteLength);
       this.#unackedBytes += bytes.byteLength;
@@ -144,19 +155,15 @@ export class ServerCall {
     await sendResponseMessages(response.messages, send, context);
     this.#sendHeader();
     const trailer = context.trailer;
-    this.#frame((w) => w.byte(Frame.Status).varint(this.id).varint(Code.Ok).string("").metadata(trailer));
-  }
-
-  #fail(status: CallStatus): void {
-    this.#sendHeader();
-    this.#frame((w) =>
-      w.byte(Frame.Status).varint(this.id).varint(status.code).string(status.details).metadata(status.trailer),
-    );
+    this.channel.writer().byte(Frame.Status).varint(this.id).varint(Code.Ok).string("").metadata(trailer);
+    this.channel.written(true);
   }
 
   #sendHeader(): void {
     const header = this.context.takeHeader();
-    if (header !== undefined) this.#frame((w) => w.byte(Frame.Header).varint(this.id).metadata(header));
+    if (header === undefined) return;
+    this.channel.writer().byte(Frame.Header).varint(this.id).metadata(header);
+    this.channel.written(false);
   }
 
   #encode(codec: Codec, message: Message): Uint8Array {
@@ -168,10 +175,6 @@ export class ServerCall {
       );
     }
     return bytes;
-  }
-
-  #frame(write: (writer: FrameWriter) => void): void {
-    this.channel.send(write);
   }
 
   #mustWait(): boolean {
