@@ -40,21 +40,33 @@ describe("the NATS client's deadlines on one timer", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("keeps no timer once no deadline is left, and none after clear", () => {
+  it("arms its timer once for calls one after another, each due later; the timer lapses with no deadline left, and none is left after clear", () => {
     vi.useFakeTimers({ now: 0 });
     const deadlines = new Deadlines();
-    const one = add(deadlines, 30_000, () => expect.unreachable());
-    const two = add(deadlines, 30_001, () => expect.unreachable());
-    deadlines.remove(one);
+    const arm = vi.spyOn(globalThis, "setTimeout");
+    for (let call = 0; call < 5; call++) {
+      vi.advanceTimersByTime(1);
+      deadlines.remove(add(deadlines, Date.now() + 30_000, () => expect.unreachable()));
+    }
+    expect(arm).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(1);
-    deadlines.remove(two);
-    deadlines.remove(two);
+    vi.advanceTimersByTime(30_000);
     expect(vi.getTimerCount()).toBe(0);
-    const three = add(deadlines, 10, () => expect.unreachable());
+    const one = add(deadlines, Date.now() + 10, () => expect.unreachable());
+    const two = add(deadlines, Date.now() + 20, () => expect.unreachable());
     deadlines.clear();
-    expect(three.heapIndex).toBe(-1);
+    expect([one.heapIndex, two.heapIndex]).toEqual([-1, -1]);
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(100);
+  });
+
+  it("does not hold the process open with its timer", () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const before = timers();
+    const deadlines = new Deadlines();
+    add(deadlines, Date.now() + 60_000, () => expect.unreachable());
+    expect(timers()).toBe(before);
+    deadlines.clear();
   });
 
   it("orders many deadlines added and removed at random", () => {

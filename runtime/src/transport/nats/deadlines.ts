@@ -3,10 +3,12 @@
  * call cost about a microsecond and an allocation each (every call's
  * remaining time differs by a few ms, so Node keeps a timer list per call).
  * A binary min-heap by time; the timer is armed for the earliest deadline
- * and not moved when that call ends (it then fires early, finds nothing due
- * and re-arms), so a call's end never touches the timer unless it was the
- * last one. The entries are the calls themselves: no object or closure per
- * call beyond the call. Internal to the NATS client transport.
+ * and not moved when that call ends, not even the last one (it then fires
+ * early, finds nothing due and re-arms, or stops with the heap empty): one
+ * call after another, each due later than the one before, arms it once
+ * rather than once per call. It is unref'd: a pending deadline must not
+ * hold the process open. The entries are the calls themselves: no object
+ * or closure per call beyond the call. Internal to the NATS client transport.
  */
 export interface DeadlineEntry {
   /** When it expires, ms since the epoch; set before {@link Deadlines.add}. */
@@ -42,8 +44,6 @@ export class Deadlines {
       this.#down(index);
       this.#up(last.heapIndex);
     }
-    // Nothing left to wait for: a pending timer must not hold the process open.
-    if (this.#heap.length === 0) this.#disarm();
   }
 
   /** Forgets every deadline and the timer (the client closed). */
@@ -71,7 +71,7 @@ export class Deadlines {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#armedAt = at;
-    this.#timer = setTimeout(this.#fire, Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(this.#fire, Math.max(0, at - Date.now())).unref();
   }
 
   #disarm(): void {

@@ -209,6 +209,17 @@ export class FrameReader {
     return bytes;
   }
 
+  /** A copy of the next bytes field, for keeping beyond the payload (no view made on the way). */
+  bytesCopy(): Uint8Array {
+    const size = this.varint();
+    const end = this.#position + size;
+    if (end > this.#view.length) throw new Error("truncated frame");
+    const bytes = new Uint8Array(size);
+    this.#view.copy(bytes, 0, this.#position, end);
+    this.#position = end;
+    return bytes;
+  }
+
   string(): string {
     const size = this.varint();
     const end = this.#position + size;

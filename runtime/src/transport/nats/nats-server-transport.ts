@@ -98,7 +98,8 @@ export class NatsServerTransport implements ServerTransport {
     switch (type) {
       case Frame.Msg: {
         const seq = reader.varint();
-        const bytes = reader.bytesField();
+        // Copied: the payload's buffer is the NATS client's to reuse.
+        const bytes = reader.bytesCopy();
         call?.pushRequest(seq, bytes);
         return;
       }
@@ -131,7 +132,8 @@ export class NatsServerTransport implements ServerTransport {
     const metadata = reader.metadataOrNone();
     const binding = this.#methods.get(path);
     const single = binding === undefined || binding.method.kind === "unary" || binding.method.kind === "server_streaming";
-    const message = single ? reader.bytesField() : undefined;
+    // Copied: the payload's buffer is the NATS client's to reuse, and the request is decoded lazily.
+    const bytes = single ? reader.bytesCopy() : undefined;
     if (binding === undefined || !this.#accepting) {
       const [code, details] =
         binding === undefined ? [Code.Unimplemented, `method ${path} is not served here`] : [Code.Unavailable, "the server is shutting down"];
@@ -151,8 +153,6 @@ export class NatsServerTransport implements ServerTransport {
     });
     const call = new ServerCall(id, binding, context, client);
     client.calls.set(id, call);
-    // Copied: the payload's buffer is the NATS client's to reuse, and the request is decoded lazily.
-    const bytes = message === undefined ? undefined : new Uint8Array(message);
     serveCall(
       binding,
       context,

@@ -51,7 +51,7 @@ export class ServerCall implements Responder {
     this.#single = kind === "unary" || kind === "client_streaming";
   }
 
-  /** A MSG frame: the next request message. */
+  /** A MSG frame: the next request message, copied out of the payload (the call keeps it). */
   pushRequest(seq: number, bytes: Uint8Array): void {
     if (this.#requestsEnded) return;
     if (seq !== this.#nextRequestSeq) {
@@ -60,8 +60,7 @@ export class ServerCall implements Responder {
       return;
     }
     this.#nextRequestSeq++;
-    // Copied: the payload's buffer is the NATS client's to reuse.
-    (this.#requests ??= []).push(new Uint8Array(bytes));
+    (this.#requests ??= []).push(bytes);
     this.#wake();
   }
 
