@@ -3,12 +3,14 @@
  * status instead of once per call (the objects were a large share of what
  * tracing cost a small call): two calls alike record the very same
  * metric attributes, a failed call its own set, and the spans keep every
- * attribute, the caller's address included.
+ * attribute, the caller's address included. Sets shared between calls must
+ * never carry one call's attributes into another's span or series.
  */
 import { createNoopMeter, type Attributes, type Histogram, type Meter, type MeterProvider } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { describe, expect, it } from "vitest";
 import { Code, KledError, Metadata } from "@kled/runtime";
+import { ATTRIBUTE_CACHE_TARGETS, CallAttributeCache } from "../../runtime/src/otel/attribute-cache.js";
 import { clientTelemetry } from "../../runtime/src/otel/client-middleware.js";
 import { serverTelemetry } from "../../runtime/src/otel/server-middleware.js";
 import { Telemetry } from "../../runtime/src/otel/telemetry.js";
@@ -95,5 +97,80 @@ describe("otel attribute sets", () => {
       "kled.test.v1.EchoService",
       "10.0.0.7",
     ]);
+  });
+
+  it("server: callers that take turns each get their own address on their spans, and share the metric sets", async () => {
+    const { exporter, recorded, telemetry, tracerProvider } = setup();
+    let fail = false;
+    const served = serverTelemetry(telemetry, () => "127.0.0.1:50051")((() =>
+      fail ? Promise.reject(new KledError(Code.Internal, "broken")) : Promise.resolve(response)) as never);
+    const serve = (peer: string) => served({ method, context: { metadata: new Metadata(), peer }, stream: false, message: {} } as never);
+    const peers = ["ipv4:10.0.0.1:40001", "ipv4:10.0.0.2:40002", "ipv4:10.0.0.1:40001", "[::1]:40003", "ipv4:10.0.0.2:40002"];
+    for (const peer of peers.slice(0, 3)) await serve(peer);
+    fail = true;
+    await expect(serve(peers[3]!)).rejects.toThrow("broken");
+    fail = false;
+    await serve(peers[4]!);
+
+    await tracerProvider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => [span.attributes["client.address"], span.attributes["client.port"]])).toEqual([
+      ["10.0.0.1", 40001],
+      ["10.0.0.2", 40002],
+      ["10.0.0.1", 40001],
+      ["::1", 40003],
+      ["10.0.0.2", 40002],
+    ]);
+    // The failed call's status stays on its own span: the next call of a caller seen before has none of it.
+    expect(spans[3]?.attributes).toMatchObject({ "rpc.response.status_code": "INTERNAL", "error.type": "INTERNAL" });
+    expect(spans[4]?.attributes["rpc.response.status_code"]).toBe("OK");
+    expect(spans[4]?.attributes).not.toHaveProperty("error.type");
+    // The SDK copies a span's start attributes: the status set on one span never reaches the shared set.
+    expect(spans[0]?.attributes).not.toHaveProperty("error.type");
+
+    const sets = recorded.get("rpc.server.call.duration") ?? [];
+    expect(new Set([sets[0], sets[1], sets[2], sets[4]]).size).toBe(1);
+    expect(sets[0]).not.toHaveProperty("client.address");
+    expect(sets[0]).not.toHaveProperty("error.type");
+    expect(sets[3]).toMatchObject({ "rpc.response.status_code": "INTERNAL", "error.type": "INTERNAL" });
+    expect(Object.isFrozen(sets[0])).toBe(true);
+  });
+
+  it("server: sets built before the address was known are built again once it is, and kept", async () => {
+    const { exporter, recorded, telemetry, tracerProvider } = setup();
+    let address: string | undefined;
+    const served = serverTelemetry(telemetry, () => address)((() => Promise.resolve(response)) as never);
+    const serve = () => served({ method, context: { metadata: new Metadata(), peer: "ipv4:127.0.0.1:40000" }, stream: false, message: {} } as never);
+    await serve();
+    await serve();
+    address = "127.0.0.1:50051";
+    await serve();
+    await serve();
+
+    const sets = recorded.get("rpc.server.call.duration") ?? [];
+    expect(sets[1]).toBe(sets[0]);
+    expect(sets[0]).not.toHaveProperty("server.address");
+    expect(sets[2]).toMatchObject({ "server.address": "127.0.0.1", "server.port": 50051 });
+    expect(sets[3]).toBe(sets[2]);
+    await tracerProvider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.attributes["server.port"])).toEqual([undefined, undefined, 50051, 50051]);
+    expect(spans.every((span) => span.attributes["client.port"] === 40000)).toBe(true);
+  });
+
+  it("the cache starts over past its limit, and what it hands out afterwards has the same values", () => {
+    const cache = new CallAttributeCache();
+    const build = (path: string, target: string) => ({ "rpc.method": path, "server.address": target });
+    const first = cache.get("/a.S/M", "t0", build);
+    expect(cache.get("/a.S/M", "t0", build)).toBe(first);
+    for (let i = 1; i < ATTRIBUTE_CACHE_TARGETS; i++) cache.get("/a.S/M", `t${i}`, build);
+    expect(cache.get("/a.S/M", "t0", build)).toBe(first);
+    // One more target: the cache forgets the others and keeps the new one.
+    const late = cache.get("/a.S/N", "late", build);
+    expect(cache.get("/a.S/N", "late", build)).toBe(late);
+    const again = cache.get("/a.S/M", "t0", build);
+    expect(again).not.toBe(first);
+    expect(again.base).toEqual(first.base);
+    expect(cache.get("/a.S/M", "t0", build)).toBe(again);
   });
 });

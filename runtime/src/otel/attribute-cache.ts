@@ -2,10 +2,12 @@ import type { Attributes } from "../peers/opentelemetry.js";
 import { withStatus } from "./status.js";
 
 /**
- * Most targets (dialled addresses) a client middleware keeps attribute
- * sets for: enough for every node of a large deployment, small enough that
- * addresses churning (nodes replaced for days) cannot grow the process
- * without end. Past it, sets are built per call, as they were before the cache.
+ * Most sets a {@link CallAttributeCache} keeps (methods × targets: the
+ * addresses a client dials, the callers a server answers): enough for every
+ * node of a large deployment, small enough that targets churning (nodes
+ * replaced, callers reconnecting from new ports for days) cannot grow the
+ * process without end. Past it the cache starts over, so that the targets
+ * in use are cached again.
  */
 export const ATTRIBUTE_CACHE_TARGETS = 4096;
 
@@ -42,8 +44,8 @@ export class CallAttributeSets {
 
 /**
  * {@link CallAttributeSets} by method path and target, looked up with the
- * strings the call carries (whose hashes V8 keeps) rather than a key built
- * per call; at most {@link ATTRIBUTE_CACHE_TARGETS} targets.
+ * strings the call carries rather than a key built per call; at most
+ * {@link ATTRIBUTE_CACHE_TARGETS} of them.
  */
 export class CallAttributeCache {
   readonly #byPath = new Map<string, Map<string, CallAttributeSets>>();
@@ -55,11 +57,19 @@ export class CallAttributeCache {
     const found = byTarget?.get(target);
     if (found !== undefined) return found;
     const sets = new CallAttributeSets(build(path, target));
-    if (this.#size < ATTRIBUTE_CACHE_TARGETS) {
-      if (byTarget === undefined) this.#byPath.set(path, (byTarget = new Map()));
-      byTarget.set(target, sets);
-      this.#size++;
+    if (this.#size >= ATTRIBUTE_CACHE_TARGETS) {
+      this.clear();
+      byTarget = undefined;
     }
+    if (byTarget === undefined) this.#byPath.set(path, (byTarget = new Map()));
+    byTarget.set(target, sets);
+    this.#size++;
     return sets;
+  }
+
+  /** Forgets every set. */
+  clear(): void {
+    this.#byPath.clear();
+    this.#size = 0;
   }
 }

@@ -12,7 +12,7 @@ import {
   RPC_SYSTEM_GRPC,
   rpcMethodOf,
 } from "./attributes.js";
-import { CallAttributeSets } from "./attribute-cache.js";
+import { CallAttributeCache, CallAttributeSets } from "./attribute-cache.js";
 import { metadataGetter } from "./carriers.js";
 import { rejectThrows } from "./reject-throws.js";
 import { endCallSpan, outcomeOf } from "./status.js";
@@ -29,10 +29,10 @@ export type ServerAddress = () => string | undefined;
  */
 export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = () => undefined): ServerMiddleware {
   let listening: { host: string | undefined; port: number | undefined } | undefined;
-  let lastPeer: string | undefined;
-  // Metric sets by method (the registered ones: a bounded set); span sets by method for the last peer.
+  // Metric sets by method (the registered ones: a bounded set); span sets by method and caller.
   const methodSets = new Map<string, CallAttributeSets>();
-  let peerSpanAttributes = new Map<string, Readonly<Attributes>>();
+  const spanSets = new CallAttributeCache();
+  const spanAttributes = (path: string, peer: string): Attributes => ({ ...baseAttributes(path, listening ?? NO_ADDRESS), ...peerAttributes(peer) });
   return (next) => {
     const safeNext = rejectThrows(next);
     return (request) => {
@@ -41,30 +41,24 @@ export function serverTelemetry(telemetry: Telemetry, address: ServerAddress = (
       const path = request.method.path;
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
       // The address is known from the service's start on and does not change;
-      // until then nothing is cached, so that no set lacks it for good.
+      // the sets built before it lack it, and are built again once.
       if (listening === undefined) {
         const known = address();
-        if (known !== undefined) listening = hostPortOf(known);
-        methodSets.clear();
-        peerSpanAttributes = new Map();
+        if (known !== undefined) {
+          listening = hostPortOf(known);
+          methodSets.clear();
+          spanSets.clear();
+        }
       }
       let sets = methodSets.get(path);
       if (sets === undefined) {
         sets = new CallAttributeSets(baseAttributes(path, listening ?? NO_ADDRESS));
-        if (listening !== undefined) methodSets.set(path, sets);
-      }
-      // Calls of one connection share the peer: its sets are built once per change, not per call.
-      if (call.peer !== lastPeer) {
-        lastPeer = call.peer;
-        peerSpanAttributes = new Map();
-      }
-      let spanAttributes = peerSpanAttributes.get(path);
-      if (spanAttributes === undefined) {
-        spanAttributes = Object.freeze({ ...sets.base, ...peerAttributes(call.peer) });
-        peerSpanAttributes.set(path, spanAttributes);
+        methodSets.set(path, sets);
       }
       const method = sets.base[ATTR_RPC_METHOD] as string;
-      const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
+      // Calls of one connection share the caller: its span set is built once, not per call.
+      const attributes = spanSets.get(path, call.peer, spanAttributes).base;
+      const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
       const { serverDuration } = telemetry.instruments;
       const { serverActive } = telemetry;
       serverActive.enter(method);
