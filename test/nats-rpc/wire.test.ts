@@ -65,3 +65,16 @@ describe.skipIf(nats.skip !== undefined)("the NATS RPC wire format", () => {
     expect(reader.string()).toContain("/no.Such/Method");
   });
 });
+
+describe("the NATS RPC frame reader", () => {
+  it("copies a bytes field out of the payload: the copy outlives changes to the payload, and the reader moves past it", () => {
+    const payload = new FrameWriter().bytesField(Uint8Array.of(1, 2, 3)).byte(9).bytes();
+    const reader = new FrameReader(payload);
+    const copy = reader.bytesCopy();
+    payload.fill(0);
+    expect([...copy]).toEqual([1, 2, 3]);
+    expect(reader.byte()).toBe(0);
+    expect(reader.done).toBe(true);
+    expect(() => new FrameReader(new FrameWriter().varint(5).byte(1).bytes()).bytesCopy()).toThrow("truncated frame");
+  });
+});

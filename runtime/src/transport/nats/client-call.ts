@@ -120,14 +120,14 @@ export class ClientCall implements DeadlineEntry {
       }
       case Frame.ResponseMsg: {
         const seq = reader.varint();
-        const bytes = reader.bytesField();
+        const bytes = reader.bytesCopy();
         if (this.#ended) return;
         if (seq !== this.#nextResponseSeq++) {
           this.#cancel(new KledError(Code.Unavailable, `${this.request.method.path}: response message lost on the way (expected ${this.#nextResponseSeq - 1}, got ${seq})`), Code.Canceled);
           return;
         }
         this.#header(undefined);
-        (this.#responses ??= []).push(new Uint8Array(bytes));
+        (this.#responses ??= []).push(bytes);
         this.#wake();
         return;
       }
