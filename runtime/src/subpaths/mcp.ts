@@ -2,7 +2,7 @@
  * `@kled/runtime/mcp`: the MCP gateway, every kled.mcp.v1.McpService of the
  * registry and every proto method the registry marks as a tool, behind one
  * Streamable HTTP endpoint, on the official MCP SDK
- * (`@modelcontextprotocol/server` and `@modelcontextprotocol/node`, optional peers).
+ * (`@modelcontextprotocol/server`, an optional peer).
  */
 export {
   DEFAULT_GATEWAY_HOST,
@@ -16,6 +16,8 @@ export {
 } from "../mcp-gateway/gateway.js";
 export { DEFAULT_LIST_TIMEOUT_MS } from "../mcp-gateway/catalog.js";
 export { DEFAULT_CACHE_HINT } from "../mcp-gateway/cache-hint.js";
+export { DEFAULT_PAGE_SIZE } from "../mcp-gateway/list-cursor.js";
+export { DEFAULT_MIN_RELIST_INTERVAL_MS } from "../mcp-gateway/list-expiry.js";
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from "../mcp-gateway/legacy-sessions.js";
 export { DEFAULT_NAMESPACE_SEPARATOR, type Namespacing } from "../mcp-gateway/namespacing.js";
 export { LOOPBACK_ORIGIN_HOSTS } from "../mcp-gateway/origin.js";
