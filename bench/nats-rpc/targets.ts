@@ -30,6 +30,9 @@ export function moleculerBroker(nodeID: string, url: string): moleculer.ServiceB
   });
 }
 
+/** How long the client's registry keeps the echo node, ms: longer than any run (a day). */
+const BENCH_NODE_TTL_MS = 86_400_000;
+
 /** One call, and how to close what it uses. */
 export interface Target {
   call(): Promise<void>;
@@ -38,7 +41,8 @@ export interface Target {
 
 export async function kledTarget(url: string, node: Node): Promise<Target> {
   const registry = new MemoryRegistry();
-  await registry.register({ name: "bench.echo", version: "latest", metadata: {}, endpoints: [], nodes: [node] });
+  // Registered once for the whole run: a TTL of its default 90 s would drop the node in a long run.
+  await registry.register({ name: "bench.echo", version: "latest", metadata: {}, endpoints: [], nodes: [node] }, { ttlMs: BENCH_NODE_TTL_MS });
   const service = new Service({ name: "bench.load", registry, transport: url as TransportOption, logger: silentLogger });
   const echo = createEchoServiceClient(service.client, { service: "bench.echo" });
   return {
