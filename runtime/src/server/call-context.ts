@@ -15,7 +15,8 @@ export interface CallContextInit {
   /** Request metadata, or how to convert it on first read: most calls never read it. */
   readonly metadata: ReadonlyMetadata | (() => ReadonlyMetadata);
   readonly deadline: Date | undefined;
-  readonly peer: string;
+  /** The client's address, or how to read it when first asked. */
+  readonly peer: string | (() => string);
   /**
    * The verified client certificate of an mTLS connection, read when first
    * asked: Node builds the certificate object anew on every read, and only
@@ -46,7 +47,7 @@ export class CallContext implements ServerContext {
   readonly method: MethodDefinition;
   readonly service: ServiceDefinition;
   readonly deadline: Date | undefined;
-  readonly peer: string;
+  #peer: string | (() => string);
   #peerCertificate: PeerCertificate | undefined | (() => PeerCertificate | undefined);
   #requestId: string | undefined;
   identity: Identity | undefined = undefined;
@@ -71,11 +72,16 @@ export class CallContext implements ServerContext {
     this.service = init.service;
     this.#metadata = init.metadata;
     this.deadline = init.deadline;
-    this.peer = init.peer;
+    this.#peer = init.peer;
     this.#peerCertificate = init.peerCertificate;
     this.#requestId = init.requestId;
     this.#parentLogger = init.parentLogger;
     if (init.deadline !== undefined && init.deadline.getTime() <= Date.now()) this.abort(this.#deadlineExceeded());
+  }
+
+  get peer(): string {
+    if (typeof this.#peer === "function") this.#peer = this.#peer();
+    return this.#peer;
   }
 
   get peerCertificate(): PeerCertificate | undefined {
@@ -117,6 +123,11 @@ export class CallContext implements ServerContext {
     if (left <= 0) this.abort(this.#deadlineExceeded());
     // Unref'd: a pending deadline must not keep the process alive.
     else this.#deadlineTimer = setTimeout(() => this.abort(this.#deadlineExceeded()), left).unref();
+  }
+
+  /** Whether the call is over (see {@link end}); aborts are ignored from then on. */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   /** Why the call was aborted, or undefined while it was not; reads without making the signal. */
