@@ -18,6 +18,34 @@ describe("Metadata", () => {
   });
 });
 
+describe("Metadata copies", () => {
+  it("are independent of their source, whichever way they are made", () => {
+    const source = new Metadata({ a: ["1", "2"], "b-bin": new Uint8Array([7]) });
+    const copy = new Metadata(source);
+    copy.append("a", "3").set("c", "x");
+    expect(source.getAll("a")).toEqual(["1", "2"]);
+    expect(source.has("c")).toBe(false);
+    const merged = new Metadata({ a: "0" }).merge(source);
+    source.append("a", "late");
+    expect(merged.getAll("a")).toEqual(["0", "1", "2"]);
+    expect(merged.getBinary("b-bin")).toEqual(new Uint8Array([7]));
+    const assigned = new Metadata({ a: "0", keep: "k" }).assign(source);
+    source.append("a", "later");
+    expect(assigned.getAll("a")).toEqual(["1", "2", "late"]);
+    expect(assigned.get("keep")).toBe("k");
+    expect(assigned.size).toBe(3);
+  });
+
+  it("merge a metadata into itself once, and skip keys left undefined in a record", () => {
+    const self = new Metadata({ a: "1" });
+    expect(self.merge(self).getAll("a")).toEqual(["1", "1"]);
+    const fromRecord = new Metadata({ a: "1", b: undefined } as unknown as Record<string, string>);
+    expect(fromRecord.has("b")).toBe(false);
+    expect(new Metadata({ "Mixed-Case": "v" }).get("mixed-case")).toBe("v");
+    expect(() => new Metadata({ "bad key": "v" })).toThrow('metadata key "bad key" is invalid');
+  });
+});
+
 describe("the server's view of received metadata", () => {
   it("answers every read as a copied Metadata would, without copying", () => {
     const grpc = new GrpcMetadata();

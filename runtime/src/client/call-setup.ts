@@ -34,7 +34,8 @@ const NOTHING_EXCLUDED: ReadonlySet<string> = new Set();
 export function newRequest(call: MethodCall, options: CallOptions, defaults: CallDefaults, body: RequestBody): ClientRequest {
   const parent = currentContext();
   const { service, method } = call;
-  const metadata = new Metadata(call.defaults.metadata).assign(options.metadata ?? {});
+  const metadata = new Metadata(call.defaults.metadata);
+  if (options.metadata !== undefined) metadata.assign(options.metadata);
   for (const key of PROPAGATED_METADATA_KEYS) {
     if (metadata.has(key) || parent === undefined) continue;
     for (const value of parent.metadata.getAll(key)) metadata.append(key, value);

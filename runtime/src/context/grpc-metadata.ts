@@ -10,6 +10,7 @@ export function toGrpcMetadata(metadata: MetadataInit): GrpcMetadata {
   const grpc = new GrpcMetadata();
   // Our own metadata is valid already; only the other shapes need copying into one.
   const source = metadata instanceof Metadata ? metadata : new Metadata(metadata);
+  if (source.size === 0) return grpc;
   for (const [key, value] of source.entries()) {
     grpc.add(key, typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }

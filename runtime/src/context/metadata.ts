@@ -43,13 +43,26 @@ export class Metadata implements ReadonlyMetadata {
 
   constructor(init?: MetadataInit) {
     if (init === undefined) return;
+    // Another Metadata holds checked keys already: copy its lists, no checks, no iterators.
+    if (init instanceof Metadata) {
+      for (const [key, values] of init.#values) this.#values.set(key, [...values]);
+      return;
+    }
     if (isReadonlyMetadata(init)) {
       for (const [key, value] of init.entries()) this.append(key, value);
       return;
     }
-    for (const [key, value] of Object.entries(init)) {
-      for (const one of Array.isArray(value) ? value : [value]) this.append(key, one as MetadataValue);
+    for (const key of Object.keys(init)) {
+      const value = init[key];
+      if (value === undefined) continue; // an optional field left out, in JavaScript callers' records
+      if (Array.isArray(value)) for (const one of value as readonly MetadataValue[]) this.append(key, one);
+      else this.append(key, value as MetadataValue);
     }
+  }
+
+  /** How many keys there are (a key with several values counts once). */
+  get size(): number {
+    return this.#values.size;
   }
 
   get(key: string): string | undefined {
@@ -110,15 +123,20 @@ export class Metadata implements ReadonlyMetadata {
 
   /** Adds every entry of `other` after the existing ones. */
   merge(other: MetadataInit): this {
-    for (const [key, value] of new Metadata(other).entries()) this.append(key, value);
+    const incoming = other instanceof Metadata ? other : new Metadata(other);
+    for (const [key, values] of incoming.#values) {
+      const existing = this.#values.get(key);
+      if (existing === undefined) this.#values.set(key, [...values]);
+      else existing.push(...values);
+    }
     return this;
   }
 
   /** Replaces the values of every key `other` has with its values. */
   assign(other: MetadataInit): this {
-    const incoming = new Metadata(other);
-    for (const key of incoming.#values.keys()) this.#values.delete(key);
-    return this.merge(incoming);
+    const incoming = other instanceof Metadata ? other : new Metadata(other);
+    for (const [key, values] of incoming.#values) this.#values.set(key, [...values]);
+    return this;
   }
 }
 

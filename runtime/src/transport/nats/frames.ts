@@ -146,8 +146,8 @@ export class FrameWriter {
   }
 
   metadata(metadata: ReadonlyMetadata | undefined): this {
-    if (metadata === undefined) return this.varint(0);
-    // Most calls carry none: no array for them.
+    // Most calls carry none: no iterator, no array for them.
+    if (metadata === undefined || (metadata instanceof Metadata && metadata.size === 0)) return this.varint(0);
     const iterator = metadata.entries();
     const first = iterator.next();
     if (first.done === true) return this.varint(0);
