@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientLogging, Code, KledError, serverLogging, type ClientMiddleware, type ServerMiddleware } from "@kled/runtime";
+import { create } from "@bufbuild/protobuf";
+import { EchoResponseSchema } from "../gen/kled/test/v1/echo_pb.js";
 import { captureLogger } from "./support/capture-logger.js";
 import { eventually, startEcho, streamOf, type Harness } from "./support/harness.js";
 
@@ -107,5 +109,24 @@ describe("middleware", () => {
     await eventually(() => serverLogger.records.some((r) => r.message === "call served"));
     const served = serverLogger.records.filter((r) => r.message === "call served");
     expect(served.map((r) => r.fields["code"])).toEqual(["CANCELED"]);
+  });
+});
+
+describe("middleware written without promises", () => {
+  it("may answer with a plain value, or throw synchronously for a status", async () => {
+    // What a JavaScript middleware may do that the types forbid: the server takes the value as awaited.
+    const plain: ServerMiddleware = (next) => ((request: Parameters<ReturnType<ServerMiddleware>>[0]) => {
+      if (request.context.metadata.get("x-throw") !== undefined) throw new KledError(Code.PermissionDenied, "thrown at once");
+      if (request.context.metadata.get("x-plain") !== undefined) return { stream: false, message: create(EchoResponseSchema, { text: "plain" }) };
+      return next(request);
+    }) as unknown as ReturnType<ServerMiddleware>;
+    const h = await startEcho({ server: { middleware: [plain] } });
+    try {
+      await expect(h.echo.echo({ text: "ignored" }, { metadata: { "x-plain": "1" } })).resolves.toMatchObject({ text: "plain" });
+      await expect(h.echo.echo({ text: "x" }, { metadata: { "x-throw": "1" } })).rejects.toMatchObject({ code: Code.PermissionDenied });
+      await expect(h.echo.echo({ text: "through" })).resolves.toMatchObject({ text: "through" });
+    } finally {
+      await h.close();
+    }
   });
 });

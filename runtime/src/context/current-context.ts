@@ -10,7 +10,7 @@ export function currentContext(): HandlerContext | undefined {
   return storage.getStore();
 }
 
-/** Runs `fn` with `context` as the current context of everything it starts. */
-export function runWithContext<T>(context: HandlerContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** Runs `fn(...args)` with `context` as the current context of everything it starts. */
+export function runWithContext<A extends unknown[], T>(context: HandlerContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(context, fn, ...args);
 }
