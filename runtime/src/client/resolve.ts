@@ -15,7 +15,15 @@ import type { ClientRequest } from "./middleware.js";
  * Finds the records (all versions, with nodes) of a service by name. A
  * lookup still running at the call's `deadline` fails the call then.
  */
-export type Resolver = (serviceName: string, deadline?: Date) => Promise<ServiceRecord[]>;
+export interface Resolver {
+  (serviceName: string, deadline?: Date): Promise<ServiceRecord[]>;
+  /**
+   * The records of a service known right now without waiting (a registry
+   * cache's hit), or undefined to ask the resolver; optional. It spares
+   * most calls the resolver's promise.
+   */
+  readonly known?: (serviceName: string) => ServiceRecord[] | undefined;
+}
 
 /**
  * The plain resolver: asks the registry on every call. A registry cache
@@ -25,7 +33,7 @@ export type Resolver = (serviceName: string, deadline?: Date) => Promise<Service
 export function registryResolver(registry: Registry): Resolver {
   const cache = registry instanceof CachedRegistry ? registry : undefined;
   const lookUp = cache === undefined ? (name: string) => registry.getService(name) : (name: string) => cache.sharedRecords(name);
-  return async (serviceName, deadline) => {
+  const resolve: Resolver = async (serviceName, deadline) => {
     try {
       // A cache hit answers at once: no timer for the deadline on the hot path.
       const cached = cache?.cachedRecords(serviceName);
@@ -42,6 +50,7 @@ export function registryResolver(registry: Registry): Resolver {
       );
     }
   };
+  return cache === undefined ? resolve : Object.assign(resolve, { known: (name: string) => cache.cachedRecords(name) });
 }
 
 /**
@@ -78,13 +87,16 @@ export const noRegistry: Resolver = async (serviceName) => {
  * The node to call: the request's own address (its id is the address), or a
  * node the selector picks, skipping the ids in `exclude`.
  */
-export async function targetNode(
+export function targetNode(
   request: ClientRequest,
   exclude: ReadonlySet<string>,
   resolve: Resolver,
   selector: Selector,
-): Promise<NodeTarget> {
+): NodeTarget | Promise<NodeTarget> {
   if (request.address !== undefined) return { id: request.address, address: request.address };
-  const services = await resolve(request.serviceName, request.deadline);
-  return selector.select(services, { exclude, service: request.serviceName });
+  const options = { exclude, service: request.serviceName };
+  // Known records are picked from at once (a throw is the caller's rejection); others after the lookup.
+  const known = resolve.known?.(request.serviceName);
+  if (known !== undefined) return selector.select(known, options);
+  return resolve(request.serviceName, request.deadline).then((services) => selector.select(services, options));
 }

@@ -53,10 +53,11 @@ export interface NodeTarget {
 /** How the policies reach nodes; the client implements it. */
 export interface NodeCaller {
   /**
-   * Picks a node for `request`, skipping the ids in `exclude`. Rejects with
-   * UNAVAILABLE when no node is left.
+   * Picks a node for `request`, skipping the ids in `exclude`: at once when
+   * it can, else by a promise. Throws or rejects with UNAVAILABLE when no
+   * node is left.
    */
-  pick(request: ClientRequest, exclude: ReadonlySet<string>): Promise<NodeTarget>;
+  pick(request: ClientRequest, exclude: ReadonlySet<string>): NodeTarget | Promise<NodeTarget>;
   /** Sends one attempt of `request` to `node`. */
   send(node: NodeTarget, request: ClientRequest): Promise<ClientResponse>;
 }
@@ -173,7 +174,8 @@ export class Resilience {
     let node: NodeTarget;
     let exclude = fresh;
     try {
-      node = await caller.pick(request, fresh);
+      const picked = caller.pick(request, fresh);
+      node = picked instanceof Promise ? await picked : picked;
     } catch (reason) {
       ({ node, exclude } = await this.#pickAgain(call, caller, skipped, base, KledError.from(reason)));
     }
