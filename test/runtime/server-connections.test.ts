@@ -135,6 +135,33 @@ describe("connection limits", () => {
     expect(logger.records.find((r) => r.message.startsWith("connection limit reached"))?.fields).toMatchObject({ maxConnections: 2 });
   });
 
+  it("counts a served connection out when it closes: its slot goes to a new client", async () => {
+    const address = await serve({ limits: { maxConnections: 2 } });
+    const first = await servedClient(address);
+    await servedClient(address);
+    first.close();
+    // The server sees the close a moment after the client makes it.
+    await sleep(200);
+    const third = await servedClient(address);
+    await expect(echo(third, "room again")).resolves.toBeUndefined();
+  });
+
+  it("counts a served connection out once: closing many frees exactly their slots", async () => {
+    const address = await serve({ limits: { maxConnections: 3 } });
+    for (let round = 0; round < 5; round++) {
+      const clients = [await servedClient(address), await servedClient(address), await servedClient(address)];
+      for (const client of clients) client.close();
+      await sleep(200);
+    }
+    await servedClient(address);
+    await servedClient(address);
+    await servedClient(address);
+    const fourth = newClient(address);
+    cleanups.push(() => fourth.close());
+    const error = (await echo(fourth, "no room").catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.UNAVAILABLE);
+  });
+
   it("rejects a limit that is not a positive whole number", () => {
     expect(() => new KledServer({ limits: { maxConnections: 0 } })).toThrow("KledServer limits.maxConnections is 0; give a positive whole number");
     expect(() => new KledServer({ limits: { handshakeTimeoutMs: 1.5 } })).toThrow("limits.handshakeTimeoutMs is 1.5");

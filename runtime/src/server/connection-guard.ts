@@ -24,13 +24,14 @@ export interface ConnectionGuardOptions {
   readonly logger: Logger;
 }
 
-/** One accepted TCP connection. */
-interface Connection {
+/** A connection in its TLS handshake or HTTP/2 preface. */
+interface Handshake {
   readonly socket: net.Socket;
-  /** The peer's address and port: unique among the connections to one listening socket. */
+  /** The peer's address and port: unique among the open connections to one listening socket. */
   readonly peer: string;
-  /** Set while the connection is in its handshake; cleared when it is served. */
-  handshake: NodeJS.Timeout | undefined;
+  readonly timer: NodeJS.Timeout;
+  /** The socket's "close" listener while in the handshake. */
+  readonly onClose: () => void;
 }
 
 /**
@@ -40,19 +41,30 @@ interface Connection {
  * that it can count connections and time their handshakes, which grpc-js
  * cannot.
  *
+ * - A connection whose first bytes are not the HTTP/2 preface is closed.
  * - A connection still in its handshake after `handshakeTimeoutMs` is closed.
  * - At `maxConnections`, a new connection first takes the place of the
  *   oldest one still in its handshake; only when every open connection is
  *   served is the new one refused. Idle connections that never send a byte
  *   cannot lock real clients out, and the process never runs out of
  *   descriptors (past which the kernel would refuse everyone).
+ *
+ * A served connection is only counted: the guard keeps no record, timer or
+ * closure for it, only one "close" listener shared by all, so that what a
+ * connection costs once served is what grpc-js alone makes it cost.
  */
 export class ConnectionGuard {
   readonly #options: ConnectionGuardOptions;
   readonly #server: net.Server;
   readonly #tls: tls.Server | undefined;
-  /** Every open connection by peer, oldest first (a Map keeps insertion order). */
-  readonly #connections = new Map<string, Connection>();
+  /** The connections in their handshake by peer, oldest first (a Map keeps insertion order). */
+  readonly #handshakes = new Map<string, Handshake>();
+  /** Open connections, in their handshake or served. */
+  #open = 0;
+  /** The "close" listener of every served connection. */
+  readonly #servedClosed = (): void => {
+    this.#open--;
+  };
   #closed = false;
   #dropped = 0;
   #refused = 0;
@@ -65,13 +77,18 @@ export class ConnectionGuard {
       // Not listening: it only runs the handshake of sockets given to it.
       this.#tls = tls.createServer(options.tls, (secure) => this.#secured(secure));
       // The TLS server closes a socket whose handshake fails; the client learns why.
-      this.#tls.on("tlsClientError", () => undefined);
+      this.#tls.on("tlsClientError", ignore);
     }
   }
 
   /** Open connections, in their handshake or served. */
   get size(): number {
-    return this.#connections.size;
+    return this.#open;
+  }
+
+  /** Connections in their TLS handshake or HTTP/2 preface. */
+  get handshaking(): number {
+    return this.#handshakes.size;
   }
 
   /** Binds `options`; resolves with the bound address. */
@@ -93,72 +110,90 @@ export class ConnectionGuard {
     if (this.#closed) return;
     this.#closed = true;
     this.#server.close();
-    for (const connection of this.#connections.values()) {
-      if (connection.handshake !== undefined) this.#drop(connection);
-    }
+    for (const handshake of [...this.#handshakes.values()]) this.#drop(handshake);
   }
 
   #accept(socket: net.Socket): void {
     // Errors (a reset peer) end in "close"; without a listener they would be thrown.
-    socket.on("error", () => undefined);
+    socket.on("error", ignore);
     // A peer already gone has no address (and nothing to serve).
     if (this.#closed || socket.remoteAddress === undefined) {
       socket.destroy();
       return;
     }
-    if (this.#connections.size >= this.#options.maxConnections && !this.#dropOldestHandshake()) {
+    const peer = peerOf(socket);
+    // A record under the same peer is of a connection that has closed
+    // without its "close" having run yet (the peer reused its port).
+    const stale = this.#handshakes.get(peer);
+    if (stale !== undefined) this.#drop(stale);
+    if (this.#open >= this.#options.maxConnections && !this.#dropOldestHandshake()) {
       this.#refused++;
       this.#warnAtCap();
       socket.destroy();
       return;
     }
-    const connection: Connection = { socket, peer: peerOf(socket), handshake: undefined };
-    connection.handshake = setTimeout(() => this.#drop(connection), this.#options.handshakeTimeoutMs);
-    connection.handshake.unref();
-    this.#connections.set(connection.peer, connection);
-    socket.once("close", () => this.#forget(connection));
-    if (this.#tls === undefined) onClientPreface(socket, () => this.#serve(connection, socket));
+    const handshake: Handshake = {
+      socket,
+      peer,
+      timer: setTimeout(() => this.#drop(handshake), this.#options.handshakeTimeoutMs).unref(),
+      onClose: () => this.#forget(handshake),
+    };
+    this.#handshakes.set(peer, handshake);
+    this.#open++;
+    socket.on("close", handshake.onClose);
+    if (this.#tls === undefined) onClientPreface(socket, () => this.#serve(handshake, socket), () => this.#drop(handshake));
     else this.#tls.emit("connection", socket);
   }
 
   #secured(secure: tls.TLSSocket): void {
-    secure.on("error", () => undefined);
-    const connection = this.#connections.get(peerOf(secure));
-    if (connection === undefined || connection.handshake === undefined) {
+    secure.on("error", ignore);
+    const handshake = this.#handshakes.get(peerOf(secure));
+    if (handshake === undefined) {
       secure.destroy();
       return;
     }
-    onClientPreface(secure, () => this.#serve(connection, secure));
+    onClientPreface(
+      secure,
+      () => this.#serve(handshake, secure),
+      () => {
+        this.#drop(handshake);
+        secure.destroy();
+      },
+    );
   }
 
-  #serve(connection: Connection, stream: Duplex): void {
-    if (connection.handshake === undefined) return; // dropped meanwhile
-    clearTimeout(connection.handshake);
-    connection.handshake = undefined;
+  #serve(handshake: Handshake, stream: Duplex): void {
+    if (!this.#forget(handshake)) return; // dropped or closed meanwhile
+    this.#open++; // still open: now counted as served
+    handshake.socket.on("close", this.#servedClosed);
     this.#options.serve(stream);
+    // The HTTP/2 session listens for the stream's errors from now on; ours
+    // stays only where nothing else does (a refused TLS client without ALPN).
+    if (stream.listenerCount("error") > 1) stream.off("error", ignore);
   }
 
   #dropOldestHandshake(): boolean {
-    for (const connection of this.#connections.values()) {
-      if (connection.handshake !== undefined) {
-        this.#drop(connection);
-        this.#dropped++;
-        this.#warnAtCap();
-        return true;
-      }
-    }
-    return false;
+    const oldest = this.#handshakes.values().next();
+    if (oldest.done === true) return false;
+    this.#drop(oldest.value);
+    this.#dropped++;
+    this.#warnAtCap();
+    return true;
   }
 
-  #drop(connection: Connection): void {
-    this.#forget(connection);
-    connection.socket.destroy();
+  #drop(handshake: Handshake): void {
+    this.#forget(handshake);
+    handshake.socket.destroy();
   }
 
-  #forget(connection: Connection): void {
-    clearTimeout(connection.handshake);
-    connection.handshake = undefined;
-    this.#connections.delete(connection.peer);
+  /** Ends `handshake` (served, dropped or closed) and counts it out; false if it had ended already. */
+  #forget(handshake: Handshake): boolean {
+    if (this.#handshakes.get(handshake.peer) !== handshake) return false;
+    this.#handshakes.delete(handshake.peer);
+    clearTimeout(handshake.timer);
+    handshake.socket.off("close", handshake.onClose);
+    this.#open--;
+    return true;
   }
 
   #warnAtCap(): void {
@@ -174,6 +209,9 @@ export class ConnectionGuard {
     this.#refused = 0;
   }
 }
+
+/** The error listener of sockets whose errors end in "close" anyway. */
+function ignore(): void {}
 
 function peerOf(socket: net.Socket): string {
   return `${socket.remoteAddress}|${socket.remotePort}`;
