@@ -4,7 +4,9 @@
  * grpc-js server, each in a fresh process (server-memory.ts): its resident
  * set size once started and idle, and how much it grows per open client
  * connection (CONNECTIONS clients, each on its own connection, one call
- * each). Paired runs in alternating order; medians.
+ * each, opened after a few warm-up connections so that one-time costs stay
+ * out of it; readings after a memory-reducing GC, see server-memory.ts).
+ * Paired runs in alternating order; medians.
  */
 import { alternate } from "../support/alternate.js";
 import { benchProgram } from "../support/paths.js";
