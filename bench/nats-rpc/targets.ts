@@ -21,7 +21,12 @@ export const RAW_SUBJECT = "bench.raw.echo";
  * BENCH_MOLECULER_SERIALIZER=CBOR (or Notepack) measures with another; their
  * packages are devDependencies for that.
  */
-export const MOLECULER_SERIALIZER = process.env["BENCH_MOLECULER_SERIALIZER"] ?? "JSON";
+export const MOLECULER_SERIALIZER = moleculerSerializer(process.env["BENCH_MOLECULER_SERIALIZER"] ?? "JSON");
+
+function moleculerSerializer(name: string): "JSON" | "CBOR" | "Notepack" {
+  if (name === "JSON" || name === "CBOR" || name === "Notepack") return name;
+  throw new Error(`BENCH_MOLECULER_SERIALIZER is "${name}"; use JSON, CBOR or Notepack`);
+}
 
 export function moleculerBroker(nodeID: string, url: string): moleculer.ServiceBroker {
   return new moleculer.ServiceBroker({
