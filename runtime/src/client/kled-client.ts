@@ -133,13 +133,11 @@ export class KledClient implements Client {
   // Not an async method (nor clientStream): their suspended frames were
   // about two kilobytes of garbage per call; the promise chain is the same.
   unary(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): Promise<Message> {
-    let clientRequest: ClientRequest;
     try {
-      clientRequest = newRequest(call, options, this.#defaults, { stream: false, message: toMessage(call.method.input, request) });
+      return this.#single(newRequest(call, options, this.#defaults, { stream: false, message: toMessage(call.method.input, request) }));
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error); // a request message that does not fit, with its own error
     }
-    return this.#single(clientRequest);
   }
 
   serverStream(call: MethodCall, request: AnyMessageInit, options: CallOptions = {}): AsyncIterable<Message> {
@@ -149,13 +147,11 @@ export class KledClient implements Client {
   }
 
   clientStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): Promise<Message> {
-    let clientRequest: ClientRequest;
     try {
-      clientRequest = newRequest(call, options, this.#defaults, { stream: true, messages: toMessages(call.method.input, requests) });
+      return this.#single(newRequest(call, options, this.#defaults, { stream: true, messages: toMessages(call.method.input, requests) }));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#single(clientRequest);
   }
 
   bidiStream(call: MethodCall, requests: AsyncIterable<AnyMessageInit>, options: CallOptions = {}): AsyncIterable<Message> {
@@ -179,7 +175,7 @@ export class KledClient implements Client {
     return this.#start(request).then(undefined, toKledError);
   }
 
-  /** Runs a request whose answer is one message. */
+  /** Runs a request whose answer is one message; never throws. */
   #single(request: ClientRequest): Promise<Message> {
     return this.#start(request).then(single, toKledError);
   }
