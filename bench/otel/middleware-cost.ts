@@ -22,8 +22,9 @@ import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, trace, type Attr
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { clientTelemetry, DURATION_BUCKETS_S, serverTelemetry, startOtel, Telemetry } from "@kled/runtime/otel";
 import { Metadata, type ClientRequest, type ServerRequest } from "@kled/runtime";
-// Not exported: the view of grpc-js metadata the server's middleware reads.
-import { GrpcMetadataView } from "../../runtime/dist/context/grpc-metadata-view.js";
+// Not exported: the view of grpc-js metadata the server's middleware reads (from the sources, which
+// tsx compiles: the type-check of a fresh checkout has no dist/ yet).
+import { GrpcMetadataView } from "../../runtime/src/context/grpc-metadata-view.js";
 import { noopSpanExporter } from "./noop-exporter.js";
 
 const MODES = ["nosdk", "traced", "floor"] as const;
