@@ -88,6 +88,37 @@ describe("kled gateway", () => {
     expect(await client.sendMessage(textMessage("reply: via kled gateway"))).toMatchObject({ parts: [{ content: { $case: "text", value: "via kled gateway" } }] });
   }, DISCOVERY_TIMEOUT_MS + 10_000);
 
+  test("--page-size pages the lists: a 1.x client, which reads one page, gets one tool and a cursor", async () => {
+    const paged = startKled(dir, "gateway", "--listen", "127.0.0.1:0", "--page-size", "1");
+    try {
+      await waitUntil("the paged gateway to print its URL", () => /MCP gateway on (\S+)/.test(paged.output().stdout), DISCOVERY_TIMEOUT_MS);
+      const pagedUrl = /MCP gateway on (\S+)/.exec(paged.output().stdout)?.[1] ?? "";
+      let page: { tools: unknown[]; nextCursor?: string } = { tools: [] };
+      await waitUntil(
+        "the paged gateway to list a tool",
+        async () => {
+          const client = await connect("sdk-1.x", pagedUrl);
+          page = (await client.listTools()) as typeof page;
+          await client.close();
+          return page.tools.length > 0;
+        },
+        DISCOVERY_TIMEOUT_MS,
+        250,
+      );
+      expect(page.tools).toHaveLength(1);
+      expect(page.nextCursor).toEqual(expect.any(String));
+    } finally {
+      paged.child.kill("SIGTERM");
+      await paged.done;
+    }
+  }, DISCOVERY_TIMEOUT_MS + 20_000);
+
+  test("refuses a page size that is not a whole number ≥ 1, naming it", async () => {
+    const { code, stderr } = await startKled(dir, "gateway", "--page-size", "0").done;
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('"0" is not a whole number ≥ 1');
+  }, 20_000);
+
   test("stops on SIGTERM with exit code 0", async () => {
     gateway.child.kill("SIGTERM");
     const { code, stderr } = await gateway.done;

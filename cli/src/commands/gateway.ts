@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { createRegistry, KledClient, registryFromEnv } from "@kled/runtime";
 import { globalOptions } from "../cli-options.js";
+import { parsePositiveInteger } from "../integer-option.js";
 import { gatewayAuthFromFlags, parseRateLimit, type GatewayAuthFlags } from "./gateway-auth-flags.js";
 
 /** Where `kled gateway` listens without --listen: loopback only, on a port MCP hosts' examples rarely take. */
@@ -27,7 +28,8 @@ export function gatewayCommand(): Command {
     .option("--policy <file>", "Casbin policy CSV deciding which tools each caller may see and call (service, method: the proto method, or the MCP service's name and the tool's name)")
     .option("--policy-model <file>", "Casbin model CONF (default: RBAC with domains)")
     .option("--rate-limit <points/seconds>", "requests per caller (subject with auth, IP address without), e.g. 60/60", parseRateLimit)
-    .action(async (flags: { listen: { host: string; port: number }; allowOrigin?: string[]; publicUrl?: string } & GatewayAuthFlags, command: Command) => {
+    .option("--page-size <n>", "items per page of tools/list, resources/list, resources/templates/list and prompts/list (default: 100)", parsePositiveInteger)
+    .action(async (flags: { listen: { host: string; port: number }; allowOrigin?: string[]; publicUrl?: string; pageSize?: number } & GatewayAuthFlags, command: Command) => {
       const globals = globalOptions(command);
       const auth = await gatewayAuthFromFlags(flags);
       // Loaded here, so that the other commands never load the MCP SDK or the A2A bindings.
@@ -50,6 +52,7 @@ export function gatewayCommand(): Command {
         ...(flags.allowOrigin === undefined ? {} : { allowedOrigins: flags.allowOrigin }),
         ...(auth === undefined ? {} : { auth }),
         ...(flags.rateLimit === undefined ? {} : { rateLimit: flags.rateLimit }),
+        ...(flags.pageSize === undefined ? {} : { pageSize: flags.pageSize }),
         httpHandlers: [(request, response) => a2a.handle(request, response)],
       });
       await gateway.start();
