@@ -25,12 +25,12 @@ export function serverLogging(): ServerMiddleware {
     // A call that ended early reports why (deadline, cancel, shutdown), also
     // when its handler went on to answer OK: the client never saw that answer.
     const log = (error: unknown) => {
-      const outcome = stopReasonOf(context) ?? error;
+      const failure = failureOf(stopReasonOf(context) ?? error);
       // Asked before touching context.logger: the call's child logger (and
       // its request id) is made only for a call that writes a line.
-      const level = levelOf(outcome);
+      const level = levelOf(failure);
       if (context instanceof CallContext ? !context.logs(level) : !isLevelEnabled(context.logger, level)) return;
-      write(context.logger, level, "call served", started, outcome, { peer: context.peer });
+      write(context.logger, level, "call served", started, failure, { peer: context.peer });
     };
     return observe(next, request, log);
   };
@@ -49,9 +49,10 @@ export function clientLogging(logger: Logger): ClientMiddleware {
       request.metadata.set(REQUEST_ID_KEY, newRequestId());
     }
     const log = (error: unknown) => {
-      const level = levelOf(error);
+      const failure = failureOf(error);
+      const level = levelOf(failure);
       if (!isLevelEnabled(logger, level)) return;
-      write(logger, level, "call made", started, error, {
+      write(logger, level, "call made", started, failure, {
         method: request.method.path,
         service: request.serviceName,
         requestId: request.metadata.get(REQUEST_ID_KEY),
@@ -147,14 +148,18 @@ function watchEnd(messages: AsyncIterable<Message>, done: (error: unknown) => vo
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unimplemented]);
 
-/** The level of a call's line: info when OK, error for a server fault, else warn. */
-function levelOf(error: unknown): LogLevel {
-  if (error === undefined) return "info";
-  return SERVER_FAULTS.has(KledError.from(error).code) ? "error" : "warn";
+/** How a call ended: undefined when OK, else its error as a KledError (made once per line). */
+function failureOf(error: unknown): KledError | undefined {
+  return error === undefined ? undefined : KledError.from(error);
 }
 
-function write(logger: Logger, level: LogLevel, message: string, started: number, error: unknown, fields: Record<string, unknown>): void {
-  const failure = error === undefined ? undefined : KledError.from(error);
+/** The level of a call's line: info when OK, error for a server fault, else warn. */
+function levelOf(failure: KledError | undefined): LogLevel {
+  if (failure === undefined) return "info";
+  return SERVER_FAULTS.has(failure.code) ? "error" : "warn";
+}
+
+function write(logger: Logger, level: LogLevel, message: string, started: number, failure: KledError | undefined, fields: Record<string, unknown>): void {
   const code = failure === undefined ? Code.Ok : failure.code;
   const record: Record<string, unknown> = {
     ...fields,
