@@ -7,6 +7,7 @@ import { Metadata } from "../../runtime/src/context/metadata.js";
 import { connect, type NatsConnection } from "../../runtime/src/peers/nats-transport.js";
 import type { ClientRequest, ClientResponse } from "../../runtime/src/transport/call.js";
 import { ClientInbox } from "../../runtime/src/transport/nats/client-inbox.js";
+import { FramePacer, FRAMES_PER_TURN } from "../../runtime/src/transport/nats/frame-pacer.js";
 import { Frame, FrameReader, FrameWriter, RESPONSE_TOKEN } from "../../runtime/src/transport/nats/frames.js";
 import { NatsClientTransport } from "../../runtime/src/transport/nats/nats-client-transport.js";
 import { Outbox } from "../../runtime/src/transport/nats/outbox.js";
@@ -85,6 +86,21 @@ describe("the NATS transport's outbox", () => {
     expect(published.map((m) => m.subject)).toEqual(["node.a", "node.b"]);
   });
 
+  it(`publishes a batch at once once it holds ${FRAMES_PER_TURN} frames; the next frames start another`, async () => {
+    const { nc, published } = recordingConnection();
+    const outbox = new Outbox(nc, (id) => `reply.${id}`, () => expect.unreachable());
+    for (let id = 1; id <= FRAMES_PER_TURN + 3; id++) {
+      outbox.to("node.a").writer.byte(Frame.Credit).varint(id).varint(1);
+      outbox.written("node.a");
+      expect(published).toHaveLength(id < FRAMES_PER_TURN ? 0 : 1);
+    }
+    await endOfTurn();
+    expect(published.map((m) => [m.reply, framesOf(m.bytes).length])).toEqual([
+      ["reply.1", FRAMES_PER_TURN],
+      ["reply.2", 3],
+    ]);
+  });
+
   it("publishes a batch at once once it holds half of max_payload", () => {
     const { nc, published } = recordingConnection(1_000);
     const outbox = new Outbox(nc, () => undefined, () => expect.unreachable());
@@ -94,6 +110,58 @@ describe("the NATS transport's outbox", () => {
     outbox.to("node.a").writer.byte(Frame.Msg).varint(1).varint(2).bytesField(new Uint8Array(400));
     outbox.written("node.a");
     expect(published).toHaveLength(1);
+  });
+});
+
+describe("the NATS transport's frame pacer", () => {
+  /** Credit frames `from`…`to` (call ids) in one message. */
+  function message(from: number, to: number): Uint8Array {
+    const writer = new FrameWriter();
+    for (let id = from; id <= to; id++) writer.byte(Frame.Credit).varint(id).varint(1);
+    return Uint8Array.from(writer.bytes());
+  }
+
+  function pacer() {
+    const read: number[] = [];
+    const events: string[] = [];
+    const malformed: string[] = [];
+    const frames = new FramePacer<string>(
+      (reader) => {
+        const type = reader.byte();
+        const id = reader.varint();
+        if (type !== Frame.Credit) throw new Error(`frame type ${type}`);
+        reader.varint();
+        read.push(id);
+      },
+      (source, error) => malformed.push(`${source}: ${(error as Error).message}`),
+      () => events.push(`publish after ${read.length}`),
+    );
+    return { frames, read, events, malformed };
+  }
+
+  it(`reads ${FRAMES_PER_TURN} frames per turn, in order across messages, and publishes before reading the rest`, async () => {
+    const { frames, read, events } = pacer();
+    frames.push(message(1, FRAMES_PER_TURN + 5), "a");
+    frames.push(message(FRAMES_PER_TURN + 6, FRAMES_PER_TURN + 8), "b");
+    expect(read).toEqual(Array.from({ length: FRAMES_PER_TURN }, (_, i) => i + 1));
+    await endOfTurn();
+    expect(read).toEqual(Array.from({ length: FRAMES_PER_TURN + 8 }, (_, i) => i + 1));
+    expect(events).toEqual([`publish after ${FRAMES_PER_TURN}`]);
+    // A quiet turn: nothing waits, nothing to publish.
+    await endOfTurn();
+    frames.push(message(100, 101), "c");
+    expect(read.slice(-2)).toEqual([100, 101]);
+    expect(events).toHaveLength(1);
+  });
+
+  it("drops the rest of a message with a malformed frame and reads the next one", async () => {
+    const { frames, read, malformed } = pacer();
+    const bad = new FrameWriter().byte(Frame.Credit).varint(1).varint(1).byte(Frame.Ping).varint(2).byte(Frame.Credit).varint(3).varint(1);
+    frames.push(Uint8Array.from(bad.bytes()), "bad");
+    frames.push(message(4, 4), "good");
+    await endOfTurn();
+    expect(read).toEqual([1, 4]);
+    expect(malformed).toEqual([`bad: frame type ${Frame.Ping}`]);
   });
 });
 
@@ -327,5 +395,40 @@ describe.skipIf(nats.skip !== undefined)("the NATS server's batching", () => {
     nc.publish(server.nodeMetadata["nats.subject"]!, writer.bytes(), { reply: `${inbox}.1` });
     await vi.waitFor(() => expect(answers.flat()).toHaveLength(3));
     expect(answers).toEqual([[[Frame.Reply, 1], [Frame.Reply, 2], [Frame.Reply, 3]]]);
+  });
+
+  it(`answers a message of more than ${FRAMES_PER_TURN} calls in slices of ${FRAMES_PER_TURN}, in order`, async () => {
+    const server = new KledServer({ logger: silentLogger, transport: "nats" });
+    registerEchoServiceHandler(server, new EchoHandler());
+    await server.listen();
+    cleanups.push(() => server.shutdown(0));
+    const nc = await connect({ servers: nats.url.replace("nats://", "") });
+    cleanups.push(() => nc.close());
+    const inbox = `_INBOX.slices${randomUUID().replaceAll("-", "")}`;
+    const answers: number[][] = [];
+    nc.subscribe(`${inbox}.${RESPONSE_TOKEN}`, {
+      callback: (_error, msg) => {
+        const reader = new FrameReader(msg.data);
+        const ids: number[] = [];
+        while (!reader.done) {
+          expect(reader.byte()).toBe(Frame.Reply);
+          ids.push(reader.varint());
+          reader.metadataInto(new Metadata());
+          reader.bytesField();
+          reader.metadataInto(new Metadata());
+        }
+        answers.push(ids);
+      },
+    });
+    const calls = FRAMES_PER_TURN + 8;
+    const writer = new FrameWriter();
+    for (let id = 1; id <= calls; id++) {
+      const message = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: `call ${id}` }));
+      writer.byte(Frame.Open).varint(id).string("/kled.test.v1.EchoService/Echo").varint(0).string("127.0.0.1:1").varint(0).bytesField(message);
+    }
+    nc.publish(server.nodeMetadata["nats.subject"]!, writer.bytes(), { reply: `${inbox}.1` });
+    await vi.waitFor(() => expect(answers.flat()).toHaveLength(calls));
+    const ids = Array.from({ length: calls }, (_, i) => i + 1);
+    expect(answers).toEqual([ids.slice(0, FRAMES_PER_TURN), ids.slice(FRAMES_PER_TURN)]);
   });
 });

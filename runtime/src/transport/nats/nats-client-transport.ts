@@ -13,7 +13,8 @@ import { callError } from "../status.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
 import { ClientCall, type CallChannel } from "./client-call.js";
 import { Deadlines } from "./deadlines.js";
-import { Frame, FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame } from "./frames.js";
+import { FramePacer } from "./frame-pacer.js";
+import { Frame, type FrameReader, NODE_PROBE_INTERVAL_MS, RESPONSE_TOKEN, skipServerFrame } from "./frames.js";
 import { Outbox } from "./outbox.js";
 
 /** The NATS status of a request that no subscriber received. */
@@ -39,6 +40,11 @@ export class NatsClientTransport implements NodeTransport {
   /** {@link #peer}'s answer, and the server INFO it was made from: it changes only on reconnecting. */
   #peerOf: { info: unknown; peer: string } | undefined;
   readonly #maxPayload: number;
+  readonly #pacer = new FramePacer<string>(
+    (reader) => this.#frame(reader),
+    (subject, error) => this.logger.warn("dropped a malformed NATS RPC message", { subject, error: messageOf(error) }),
+    () => this.#outbox.flush(),
+  );
   #nextId = 1;
   /**
    * True from a message that answered several calls until the end of that
@@ -141,22 +147,20 @@ export class NatsClientTransport implements NodeTransport {
       if (msg.headers?.code === NO_RESPONDERS) this.#noResponders(Number(node), Number(batch), msg);
       return;
     }
-    const reader = new FrameReader(msg.data);
-    let frames = 0;
-    try {
-      while (!reader.done) {
-        const type = reader.byte();
-        const id = reader.varint();
-        if (++frames === 2 && !this.#burst) {
-          this.#burst = true;
-          setImmediate(this.#endBurst);
-        }
-        const call = this.#calls.get(id);
-        if (call === undefined) skipServerFrame(type, reader);
-        else call.receive(type, reader);
-      }
-    } catch (error) {
-      this.logger.warn("dropped a malformed NATS RPC message", { subject: msg.subject, error: messageOf(error) });
+    this.#pacer.push(msg.data, msg.subject);
+  }
+
+  #frame(reader: FrameReader): void {
+    const type = reader.byte();
+    const id = reader.varint();
+    const call = this.#calls.get(id);
+    if (call === undefined) skipServerFrame(type, reader);
+    else call.receive(type, reader);
+    // More frames follow in this message: it answers several calls (the
+    // answers settle their calls in microtasks, after this is set).
+    if (!this.#burst && !reader.done) {
+      this.#burst = true;
+      setImmediate(this.#endBurst);
     }
   }
 

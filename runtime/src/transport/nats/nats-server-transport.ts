@@ -13,7 +13,8 @@ import { serveCall, streamRequest, unaryRequest, type MethodBinding } from "../.
 import type { ServerTransport } from "../../server/server-transport.js";
 import { NATS_SUBJECT_METADATA_KEY } from "../transport-spec.js";
 import { ClientInbox } from "./client-inbox.js";
-import { Frame, FrameReader, NODE_SUBJECT_PREFIX } from "./frames.js";
+import { FramePacer } from "./frame-pacer.js";
+import { Frame, type FrameReader, NODE_SUBJECT_PREFIX } from "./frames.js";
 import { Outbox } from "./outbox.js";
 import { ServerCall } from "./server-call.js";
 
@@ -30,6 +31,12 @@ export class NatsServerTransport implements ServerTransport {
   /** The clients that called, by inbox, with their calls in flight. */
   readonly #clients = new Map<string, ClientInbox>();
   readonly #maxPayload: number;
+  readonly #pacer = new FramePacer<ClientInbox>(
+    (reader, client) => this.#frame(reader, client),
+    (client, error) =>
+      this.#logger.warn("dropped a malformed NATS RPC message", { subject: client.subject, error: messageOf(error) }),
+    () => this.#outbox.flush(),
+  );
   #methods: ReadonlyMap<string, MethodBinding> = new Map();
   #subscription: Subscription | undefined;
   #accepting = true;
@@ -81,13 +88,7 @@ export class NatsServerTransport implements ServerTransport {
   #receive(msg: Msg): void {
     const reply = msg.reply;
     if (reply === undefined || reply === "") return;
-    const client = this.#client(reply.slice(0, reply.lastIndexOf(".")));
-    const reader = new FrameReader(msg.data);
-    try {
-      while (!reader.done) this.#frame(reader, client);
-    } catch (error) {
-      this.#logger.warn("dropped a malformed NATS RPC message", { subject: msg.subject, error: messageOf(error) });
-    }
+    this.#pacer.push(msg.data, this.#client(reply.slice(0, reply.lastIndexOf("."))));
   }
 
   #frame(reader: FrameReader, client: ClientInbox): void {

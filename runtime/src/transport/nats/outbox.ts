@@ -1,4 +1,5 @@
 import type { NatsConnection } from "../../peers/nats-transport.js";
+import { FRAMES_PER_TURN } from "./frame-pacer.js";
 import { FrameWriter } from "./frames.js";
 
 /** One message being filled for a subject. */
@@ -8,6 +9,8 @@ export interface Batch {
   readonly reply: string | undefined;
   /** Numbers the batches of one outbox, from 1. */
   readonly id: number;
+  /** Frames written into it so far. */
+  frames: number;
 }
 
 /**
@@ -24,7 +27,8 @@ const FLUSH_AT_PAYLOAD_SHARE = 0.5;
  * server and the node. A batch is published in the check phase of the turn
  * (setImmediate), after the I/O callbacks and microtasks that wrote to it,
  * unless its writer knows that no other frame will join it and asks for it
- * to go now (a lone call: waiting for the end of the turn only adds latency).
+ * to go now (a lone call: waiting for the end of the turn only adds latency),
+ * or it is full (see {@link written}).
  */
 export class Outbox {
   readonly #batches = new Map<string, Batch>();
@@ -47,20 +51,21 @@ export class Outbox {
     let batch = this.#batches.get(subject);
     if (batch === undefined) {
       const id = this.#nextId++;
-      batch = { writer: new FrameWriter(), reply: this.replyOf(id, subject), id };
+      batch = { writer: new FrameWriter(), reply: this.replyOf(id, subject), id, frames: 0 };
       this.#batches.set(subject, batch);
     }
     return batch;
   }
 
   /**
-   * A frame was written into `subject`'s batch: publishes it now when `now`
-   * or when it has grown large, else at the end of the turn.
+   * A frame was written into `subject`'s batch: publishes it now when `now`,
+   * when it holds {@link FRAMES_PER_TURN} frames (see frame-pacer.ts for
+   * why) or when it has grown large; else at the end of the turn.
    */
   written(subject: string, now = false): void {
     const batch = this.#batches.get(subject);
     if (batch === undefined) return;
-    if (now || batch.writer.length >= this.#flushAt) this.#publish(subject, batch);
+    if (now || ++batch.frames >= FRAMES_PER_TURN || batch.writer.length >= this.#flushAt) this.#publish(subject, batch);
     else this.#scheduled ??= setImmediate(this.#flushAll);
   }
 
