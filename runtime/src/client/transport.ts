@@ -21,6 +21,24 @@ type Call = grpc.ClientUnaryCall | grpc.ClientReadableStream<Buffer> | grpc.Clie
 /** The abort reason of a call's `ended` signal; nothing reads it. */
 const CALL_ENDED = "call ended";
 
+/**
+ * Starts a grpc-js call with stack traces off. grpc-js captures one for
+ * every call it starts (`new Error()` in each make…Request), only to append
+ * it to a failed call's error, which Kled replaces with a KledError of its
+ * own (callError). On Node 24 a capture costs about 6 µs, a tenth of a
+ * unary call's client CPU; with the limit at 0, 0.4 µs. The limit is back
+ * before anything else runs.
+ */
+function withoutCallerStack<T>(start: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return start();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Runs `request` on `connection`. */
 export function transport(connection: grpc.Client, request: ClientRequest): Promise<ClientResponse> {
   const { method } = request;
@@ -44,17 +62,20 @@ export function transport(connection: grpc.Client, request: ClientRequest): Prom
 
 function unary(connection: grpc.Client, request: UnaryClientRequest): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
-    const call = connection.makeUnaryRequest(
-      request.method.path,
-      passThrough,
-      passThrough,
-      encode(request, request.message),
-      wireMetadata(request),
-      callOptions(request),
-      (error, bytes) => {
-        if (error !== null || bytes === undefined) reject(callError(error, request));
-        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, bytes) }));
-      },
+    const bytes = encode(request, request.message);
+    const call = withoutCallerStack(() =>
+      connection.makeUnaryRequest(
+        request.method.path,
+        passThrough,
+        passThrough,
+        bytes,
+        wireMetadata(request),
+        callOptions(request),
+        (error, answer) => {
+          if (error !== null || answer === undefined) reject(callError(error, request));
+          else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, answer) }));
+        },
+      )
     );
     // No "ended" signal: nothing feeds or drains a unary call, and making
     // one and aborting it costs several microseconds per call.
@@ -65,17 +86,19 @@ function unary(connection: grpc.Client, request: UnaryClientRequest): Promise<Cl
 function clientStream(connection: grpc.Client, request: StreamClientRequest): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
     let requestError: unknown;
-    const call = connection.makeClientStreamRequest(
-      request.method.path,
-      passThrough,
-      passThrough,
-      wireMetadata(request),
-      callOptions(request),
-      (error, bytes) => {
-        if (requestError !== undefined) reject(KledError.from(requestError));
-        else if (error !== null || bytes === undefined) reject(callError(error, request));
-        else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, bytes) }));
-      },
+    const call = withoutCallerStack(() =>
+      connection.makeClientStreamRequest(
+        request.method.path,
+        passThrough,
+        passThrough,
+        wireMetadata(request),
+        callOptions(request),
+        (error, bytes) => {
+          if (requestError !== undefined) reject(KledError.from(requestError));
+          else if (error !== null || bytes === undefined) reject(callError(error, request));
+          else settle<ClientResponse>(resolve, reject, () => ({ stream: false, message: decodeResponse(request, bytes) }));
+        },
+      )
     );
     const ended = observe(call, request, new AbortController());
     void sendAll(call, request, ended, (error) => (requestError = error));
@@ -83,25 +106,30 @@ function clientStream(connection: grpc.Client, request: StreamClientRequest): Pr
 }
 
 function serverStream(connection: grpc.Client, request: UnaryClientRequest): ClientResponse {
-  const call = connection.makeServerStreamRequest(
-    request.method.path,
-    passThrough,
-    passThrough,
-    encode(request, request.message),
-    wireMetadata(request),
-    callOptions(request),
+  const bytes = encode(request, request.message);
+  const call = withoutCallerStack(() =>
+    connection.makeServerStreamRequest(
+      request.method.path,
+      passThrough,
+      passThrough,
+      bytes,
+      wireMetadata(request),
+      callOptions(request),
+    )
   );
   const ended = observe(call, request, new AbortController());
   return { stream: true, messages: receiveAll(call, request, ended, () => undefined) };
 }
 
 function bidiStream(connection: grpc.Client, request: StreamClientRequest): ClientResponse {
-  const call = connection.makeBidiStreamRequest(
-    request.method.path,
-    passThrough,
-    passThrough,
-    wireMetadata(request),
-    callOptions(request),
+  const call = withoutCallerStack(() =>
+    connection.makeBidiStreamRequest(
+      request.method.path,
+      passThrough,
+      passThrough,
+      wireMetadata(request),
+      callOptions(request),
+    )
   );
   const ended = observe(call, request, new AbortController());
   let requestError: unknown;
