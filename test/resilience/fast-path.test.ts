@@ -17,6 +17,7 @@ import {
   type IBreaker,
 } from "cockatiel";
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { Code, KledError, Resilience, type NodeCaller } from "@kled/runtime";
 import {
   breakerRecorder,
   bulkheadSlots,
@@ -32,6 +33,7 @@ import {
   CONSECUTIVE_TRACE,
   SAMPLING_STEPS,
 } from "./support/fast-path-scenarios.js";
+import { echoRequest, TEST_SERVICE } from "./support/fake-caller.js";
 import { BULKHEAD_TRACE, SAMPLING_TRACE } from "./support/fast-path-traces.js";
 
 afterEach(() => vi.restoreAllMocks());
@@ -145,5 +147,28 @@ describe("against cockatiel's execute, step by step", () => {
     await queued;
     expect(ran).toBe(true);
     expect(policy.executionSlots).toBe(1);
+  });
+});
+
+describe("a node caller that throws from send instead of rejecting", () => {
+  test("fails the call with its error and gives its bulkhead slot back", async () => {
+    const resilience = new Resilience({
+      services: { [TEST_SERVICE]: { bulkhead: { limit: 1, queue: 0 }, retry: { enabled: false } } },
+    });
+    let sends = 0;
+    const caller: NodeCaller = {
+      pick: () => ({ id: "a", address: "a:1" }),
+      send() {
+        sends++;
+        throw new KledError(Code.Unavailable, `send ${sends} threw`);
+      },
+    };
+    // With the slot kept by the first call, the second would be refused by the bulkhead.
+    for (const n of [1, 2, 3]) {
+      const error = (await resilience.execute(echoRequest(), caller).catch((e: unknown) => e)) as KledError;
+      expect(error).toBeInstanceOf(KledError);
+      expect(error.rawMessage).toBe(`send ${n} threw`);
+    }
+    expect(sends).toBe(3);
   });
 });

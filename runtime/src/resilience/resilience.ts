@@ -104,18 +104,31 @@ export class Resilience {
     return this.#breakers.state(service, node);
   }
 
-  /** Runs `request` through the policies; rejects with a KledError. */
-  async execute(request: ClientRequest, caller: NodeCaller): Promise<ClientResponse> {
-    const call = new CallState(request, this.policy(request.serviceName, request.method.name));
+  /**
+   * Runs `request` through the policies; rejects with a KledError. This and
+   * the attempt methods below are promise chains, not async functions: on
+   * every call, their async frames were about a kilobyte of garbage.
+   */
+  execute(request: ClientRequest, caller: NodeCaller): Promise<ClientResponse> {
+    let call: CallState;
+    let run: Promise<ClientResponse>;
     try {
-      const response = await untilAborted(this.#run(call, caller), request);
-      call.settle(undefined);
-      return response;
+      call = new CallState(request, this.policy(request.serviceName, request.method.name));
+      run = untilAborted(this.#run(call, caller), request);
     } catch (reason) {
-      const error = KledError.from(reason);
-      call.settle(error);
-      throw error;
+      return Promise.reject(KledError.from(reason));
     }
+    return run.then(
+      (response) => {
+        call.settle(undefined);
+        return response;
+      },
+      (reason: unknown) => {
+        const error = KledError.from(reason);
+        call.settle(error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -153,17 +166,20 @@ export class Resilience {
     }, canAbort(request.signal) ? request.signal : undefined);
   }
 
-  async #attempt(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
+  /** One attempt: picks a node (not one tried in this round, not one whose circuit is open) and sends to it. */
+  #attempt(call: CallState, caller: NodeCaller): Promise<ClientResponse> {
     const { request, policy } = call;
-    if (request.signal.aborted) throw callError(undefined, request);
+    if (request.signal.aborted) return Promise.reject(callError(undefined, request));
     call.node = undefined;
     if (call.deadline !== undefined && Date.now() >= call.deadline) {
-      throw new KledError(
-        Code.DeadlineExceeded,
-        `deadline of ${request.method.path} passed after ${call.attempts} attempt(s)` +
-          (call.lastError === undefined ? "" : `; the last failed with ${call.lastError.message}`),
-        {},
-        { cause: call.lastError },
+      return Promise.reject(
+        new KledError(
+          Code.DeadlineExceeded,
+          `deadline of ${request.method.path} passed after ${call.attempts} attempt(s)` +
+            (call.lastError === undefined ? "" : `; the last failed with ${call.lastError.message}`),
+          {},
+          { cause: call.lastError },
+        ),
       );
     }
     call.attempts++;
@@ -171,14 +187,31 @@ export class Resilience {
     // Most calls exclude nothing: share the empty sets rather than copy them.
     const base = skipped.ids.size === 0 ? request.exclude : union(request.exclude, skipped.ids);
     const fresh = call.tried.size === 0 ? base : union(base, call.tried);
-    let node: NodeTarget;
-    let exclude = fresh;
+    let picked: NodeTarget | Promise<NodeTarget>;
     try {
-      const picked = caller.pick(request, fresh);
-      node = picked instanceof Promise ? await picked : picked;
+      picked = caller.pick(request, fresh);
     } catch (reason) {
-      ({ node, exclude } = await this.#pickAgain(call, caller, skipped, base, KledError.from(reason)));
+      picked = Promise.reject(reason);
     }
+    if (!(picked instanceof Promise)) {
+      try {
+        return this.#attemptOn(call, caller, picked, fresh);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return picked.then(
+      (node) => this.#attemptOn(call, caller, node, fresh),
+      (reason: unknown) =>
+        this.#pickAgain(call, caller, skipped, base, KledError.from(reason)).then(({ node, exclude }) =>
+          this.#attemptOn(call, caller, node, exclude),
+        ),
+    );
+  }
+
+  /** The attempt, sent to `node`, the other nodes in `exclude` for its selector. */
+  #attemptOn(call: CallState, caller: NodeCaller, node: NodeTarget, exclude: ReadonlySet<string>): Promise<ClientResponse> {
+    const { request, policy } = call;
     call.tried.add(node.id);
     call.node = node.id;
     const attempt = call.attemptRequest(exclude);
@@ -194,17 +227,28 @@ export class Resilience {
     ) {
       return this.#attemptFast(call, caller, node, attempt, breaker, bulkhead?.slots);
     }
+    return this.#attemptGuarded(call, caller, node, attempt, breaker, bulkhead !== undefined);
+  }
 
+  /** An attempt through cockatiel's breaker and bulkhead policies: a circuit not closed, or no slot free at once. */
+  async #attemptGuarded(
+    call: CallState,
+    caller: NodeCaller,
+    node: NodeTarget,
+    attempt: ClientRequest,
+    breaker: NodeBreaker | undefined,
+    bulkheaded: boolean,
+  ): Promise<ClientResponse> {
+    const { request, policy } = call;
     const send = async () => {
       const sent = await caller.send(node, attempt);
       const response = sent.stream ? await untilFirstMessage(sent) : sent;
       call.answered();
       return response;
     };
-    const guarded =
-      bulkhead !== undefined
-        ? () => this.#bulkheads.run(request.serviceName, request.method.path, policy.bulkhead, request.signal, send)
-        : send;
+    const guarded = bulkheaded
+      ? () => this.#bulkheads.run(request.serviceName, request.method.path, policy.bulkhead, request.signal, send)
+      : send;
     if (breaker === undefined) return guarded().catch((error: unknown) => Promise.reject(KledError.from(error)));
 
     let outcome: { response: ClientResponse } | { error: KledError };
@@ -235,10 +279,10 @@ export class Resilience {
    * An attempt whose bulkhead slot (if any) is taken and whose node's
    * circuit (if any) was closed when it started: sent directly, its outcome
    * recorded as the breaker and the bulkhead would record it (the same
-   * outcomes, errors and events as the path above, which they take through
-   * cockatiel's execute).
+   * outcomes, errors and events as {@link #attemptGuarded}, which takes them
+   * through cockatiel's execute).
    */
-  async #attemptFast(
+  #attemptFast(
     call: CallState,
     caller: NodeCaller,
     node: NodeTarget,
@@ -246,25 +290,31 @@ export class Resilience {
     breaker: NodeBreaker | undefined,
     slots: BulkheadSlots | undefined,
   ): Promise<ClientResponse> {
-    let response: ClientResponse;
-    try {
-      const sent = await caller.send(node, attempt);
-      response = sent.stream ? await untilFirstMessage(sent) : sent;
+    const answered = (response: ClientResponse): ClientResponse => {
       call.answered();
-    } catch (reason) {
+      if (slots !== undefined) releaseSlot(slots);
+      if (breaker !== undefined) recordClosedSuccess(breaker.breaker);
+      return response;
+    };
+    const failed = (reason: unknown): never => {
       if (slots !== undefined) releaseSlot(slots);
       const error = KledError.from(reason);
       if (breaker !== undefined && breaker.recorder !== undefined) {
-        // As above: node failures count against the node, business errors
-        // for it, errors that never reached it or that the caller caused not at all.
+        // As in #attemptGuarded: node failures count against the node, business
+        // errors for it, errors that never reached it or that the caller caused not at all.
         if (isNodeFailure(error)) recordClosedFailure(breaker.breaker, breaker.recorder, error);
         else if (!wasNotSent(error) && !call.request.signal.aborted) recordClosedSuccess(breaker.breaker);
       }
       throw error;
+    };
+    let sending: Promise<ClientResponse>;
+    try {
+      sending = caller.send(node, attempt);
+    } catch (reason) {
+      // A caller that throws rather than rejects still gives the slot back.
+      sending = Promise.reject(reason);
     }
-    if (slots !== undefined) releaseSlot(slots);
-    if (breaker !== undefined) recordClosedSuccess(breaker.breaker);
-    return response;
+    return sending.then((sent) => (sent.stream ? untilFirstMessage(sent).then(answered, failed) : answered(sent)), failed);
   }
 
   /**
