@@ -154,6 +154,19 @@ describe("the NATS transport's frame pacer", () => {
     expect(events).toHaveLength(1);
   });
 
+  it("messages delivered together share the budget; once they are read, the next delivery has all of it", async () => {
+    const { frames, read } = pacer();
+    frames.push(message(1, 20), "a");
+    frames.push(message(21, 40), "b");
+    expect(read).toHaveLength(FRAMES_PER_TURN);
+    await endOfTurn();
+    expect(read).toHaveLength(40);
+    // A microtask later (another read of the socket in the same turn), nothing waits: a whole budget.
+    await Promise.resolve();
+    frames.push(message(41, 40 + FRAMES_PER_TURN), "c");
+    expect(read).toHaveLength(40 + FRAMES_PER_TURN);
+  });
+
   it("drops the rest of a message with a malformed frame and reads the next one", async () => {
     const { frames, read, malformed } = pacer();
     const bad = new FrameWriter().byte(Frame.Credit).varint(1).varint(1).byte(Frame.Ping).varint(2).byte(Frame.Credit).varint(3).varint(1);

@@ -17,14 +17,15 @@ export const FRAMES_PER_TURN = 32;
 
 /**
  * Reads the frames of received messages in order, at most
- * {@link FRAMES_PER_TURN} per turn of the event loop. The rest wait for the
- * next turn (setImmediate), and what the frames read so far set off is
- * published before they are read.
+ * {@link FRAMES_PER_TURN} from the messages delivered together. The rest
+ * wait for the next turn of the event loop (setImmediate), and what the
+ * frames read so far set off is published before they are read.
  */
 export class FramePacer<Source> {
   readonly #queue: Array<{ readonly reader: FrameReader; readonly source: Source }> = [];
   #left = FRAMES_PER_TURN;
-  #turnEnding = false;
+  #continuing = false;
+  #resetting = false;
 
   constructor(
     /** Reads one frame; throws on a malformed one. */
@@ -56,16 +57,28 @@ export class FramePacer<Source> {
         this.malformed(source, error);
       }
     }
-    if (!this.#turnEnding) {
-      this.#turnEnding = true;
-      setImmediate(this.#nextTurn);
+    if (queue.length > 0) {
+      if (!this.#continuing) {
+        this.#continuing = true;
+        setImmediate(this.#continue);
+      }
+    } else if (!this.#resetting) {
+      // Nothing waits: the budget is whole again once the messages delivered
+      // together (one read of the socket, dispatched at once) are read. A
+      // microtask, not a turn of the event loop: a lone call pays nothing.
+      this.#resetting = true;
+      queueMicrotask(this.#reset);
     }
   }
 
-  readonly #nextTurn = (): void => {
-    this.#turnEnding = false;
+  readonly #reset = (): void => {
+    this.#resetting = false;
+    if (!this.#continuing) this.#left = FRAMES_PER_TURN;
+  };
+
+  readonly #continue = (): void => {
+    this.#continuing = false;
     this.#left = FRAMES_PER_TURN;
-    if (this.#queue.length === 0) return;
     this.publish();
     this.#drain();
   };
