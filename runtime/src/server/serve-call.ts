@@ -16,7 +16,7 @@ import { KledError } from "../errors/kled-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { CallContext } from "./call-context.js";
 import type { InFlightCalls } from "./in-flight.js";
-import { lazyUnaryRequest } from "./lazy-request.js";
+import { LazyUnaryRequest } from "./lazy-request.js";
 import type { ServerNext, ServerRequest, ServerResponse } from "./middleware.js";
 import { callStatus, type CallStatus } from "./status.js";
 
@@ -153,12 +153,10 @@ function codecOf(codecs: Codecs, codecName: string | undefined, context: CallCon
   return codec;
 }
 
-// Each request is one literal of one shape: no spreading of a body into it.
+// One class, one shape for every unary request.
 // Decoded when first read (lazy-request.ts): authentication runs before it.
 export function unaryRequest(binding: MethodBinding, codec: Codec, bytes: Uint8Array, context: CallContext): ServerRequest {
-  return lazyUnaryRequest({ method: binding.method, service: binding.service, context }, () =>
-    codec.decode(binding.method.input, bytes),
-  );
+  return new LazyUnaryRequest(binding.method, binding.service, context, codec, bytes);
 }
 
 /** The request of a streaming method, decoding the messages the transport yields. */
