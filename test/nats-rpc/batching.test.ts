@@ -375,7 +375,11 @@ describe.skipIf(nats.skip !== undefined)("the NATS client's batching", () => {
 });
 
 describe.skipIf(nats.skip !== undefined)("the NATS server's batching", () => {
-  it("answers the calls of one message in one message", async () => {
+  /**
+   * Sends `calls` Echo calls to a Kled server over NATS in one message, as a
+   * client would, and resolves with the call ids of each answering message.
+   */
+  async function answersTo(calls: number): Promise<number[][]> {
     const server = new KledServer({ logger: silentLogger, transport: "nats" });
     registerEchoServiceHandler(server, new EchoHandler());
     await server.listen();
@@ -383,41 +387,6 @@ describe.skipIf(nats.skip !== undefined)("the NATS server's batching", () => {
     const nc = await connect({ servers: nats.url.replace("nats://", "") });
     cleanups.push(() => nc.close());
     const inbox = `_INBOX.batching${randomUUID().replaceAll("-", "")}`;
-    const answers: Array<Array<[number, number]>> = [];
-    nc.subscribe(`${inbox}.${RESPONSE_TOKEN}`, {
-      callback: (_error, msg) => {
-        const reader = new FrameReader(msg.data);
-        const frames: Array<[number, number]> = [];
-        while (!reader.done) {
-          const type = reader.byte();
-          const id = reader.varint();
-          expect(type).toBe(Frame.Reply);
-          reader.metadataInto(new Metadata());
-          reader.bytesField();
-          reader.metadataInto(new Metadata());
-          frames.push([type, id]);
-        }
-        answers.push(frames);
-      },
-    });
-    const writer = new FrameWriter();
-    for (const id of [1, 2, 3]) {
-      const message = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: `call ${id}` }));
-      writer.byte(Frame.Open).varint(id).string("/kled.test.v1.EchoService/Echo").varint(0).string("127.0.0.1:1").varint(0).bytesField(message);
-    }
-    nc.publish(server.nodeMetadata["nats.subject"]!, writer.bytes(), { reply: `${inbox}.1` });
-    await vi.waitFor(() => expect(answers.flat()).toHaveLength(3));
-    expect(answers).toEqual([[[Frame.Reply, 1], [Frame.Reply, 2], [Frame.Reply, 3]]]);
-  });
-
-  it(`answers a message of more than ${FRAMES_PER_TURN} calls in slices of ${FRAMES_PER_TURN}, in order`, async () => {
-    const server = new KledServer({ logger: silentLogger, transport: "nats" });
-    registerEchoServiceHandler(server, new EchoHandler());
-    await server.listen();
-    cleanups.push(() => server.shutdown(0));
-    const nc = await connect({ servers: nats.url.replace("nats://", "") });
-    cleanups.push(() => nc.close());
-    const inbox = `_INBOX.slices${randomUUID().replaceAll("-", "")}`;
     const answers: number[][] = [];
     nc.subscribe(`${inbox}.${RESPONSE_TOKEN}`, {
       callback: (_error, msg) => {
@@ -433,7 +402,6 @@ describe.skipIf(nats.skip !== undefined)("the NATS server's batching", () => {
         answers.push(ids);
       },
     });
-    const calls = FRAMES_PER_TURN + 8;
     const writer = new FrameWriter();
     for (let id = 1; id <= calls; id++) {
       const message = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: `call ${id}` }));
@@ -441,7 +409,16 @@ describe.skipIf(nats.skip !== undefined)("the NATS server's batching", () => {
     }
     nc.publish(server.nodeMetadata["nats.subject"]!, writer.bytes(), { reply: `${inbox}.1` });
     await vi.waitFor(() => expect(answers.flat()).toHaveLength(calls));
+    return answers;
+  }
+
+  it("answers the calls of one message in one message", async () => {
+    expect(await answersTo(3)).toEqual([[1, 2, 3]]);
+  });
+
+  it(`answers a message of more than ${FRAMES_PER_TURN} calls in slices of ${FRAMES_PER_TURN}, in order`, async () => {
+    const calls = FRAMES_PER_TURN + 8;
     const ids = Array.from({ length: calls }, (_, i) => i + 1);
-    expect(answers).toEqual([ids.slice(0, FRAMES_PER_TURN), ids.slice(FRAMES_PER_TURN)]);
+    expect(await answersTo(calls)).toEqual([ids.slice(0, FRAMES_PER_TURN), ids.slice(FRAMES_PER_TURN)]);
   });
 });
