@@ -58,7 +58,9 @@ export async function gatewayTour({ registry, client, mcpInstances, signal }: Ga
     }
 
     const sum = await call(mcp, "add", { a: 2, b: 3 }, signal);
-    say(`gateway tools/call add {a: 2, b: 3} → ${sum} ${paint("dim", `(MCP tool, over gRPC to ${MCP_SERVICE_NAME})`)}`);
+    // The gateway's Kled client calls over NATS when KLED_TRANSPORT names it, as the services serve.
+    const hop = process.env["KLED_TRANSPORT"]?.startsWith("nats") === true ? "NATS" : "gRPC";
+    say(`gateway tools/call add {a: 2, b: 3} → ${sum} ${paint("dim", `(MCP tool, over ${hop} to ${MCP_SERVICE_NAME})`)}`);
     const item = await call(mcp, "get_item", { sku: "HAM-001" }, signal);
     say(`gateway tools/call get_item {sku: "HAM-001"} → ${item} ${paint("dim", `(proto tool: InventoryService.GetItem on ${INVENTORY_SERVICE_NAME})`)}`);
 
