@@ -1,8 +1,8 @@
 import { FrameReader } from "./frames.js";
 
 /**
- * The most frames read per turn of the event loop, and the most one message
- * carries (outbox.ts).
+ * The most frames read at once before what they set off is published (see
+ * {@link FramePacer}), and the most one message carries (outbox.ts).
  *
  * Why: with many calls in flight, read all at once and answered all at
  * once, client and server take turns, each working through a whole batch
