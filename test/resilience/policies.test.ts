@@ -2,11 +2,13 @@
  * The composed policies against fake nodes: retry on other nodes, the
  * tried-node rounds, the deadline, streams, header and trailer delivery.
  */
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { Code, KledError, Metadata, Resilience, type ClientRequest, type ReadonlyMetadata } from "@kled/runtime";
 import { CountResponseSchema, SumRequestSchema } from "../gen/kled/test/v1/echo_pb.js";
 import { answer, echoRequest, fakeCaller } from "./support/fake-caller.js";
+
+afterEach(() => vi.restoreAllMocks());
 
 const unavailable = () => Promise.reject(new KledError(Code.Unavailable, "node down"));
 /** Retries without waiting: these tests are about where attempts go, not when. */
@@ -47,6 +49,25 @@ describe("retry across nodes", () => {
     const error = (await resilience.execute(echoRequest({ deadline }), caller).catch((e: unknown) => e)) as KledError;
     expect(error.code).toBe(Code.DeadlineExceeded);
     expect(error.message).toMatch(/passed after 1 attempt\(s\); the last failed with \[UNAVAILABLE\] node down/);
+    expect(attempts).toEqual(["a"]);
+  });
+
+  test("the attempt after a wait cut at the deadline fails DEADLINE_EXCEEDED even when the wait ends early", async () => {
+    // Node times waits on the event loop's cached clock, which can lag behind
+    // Date.now(): here the clock reads 100 ms ahead while the wait is computed,
+    // so the wait ends 100 ms before the deadline.
+    const realNow = Date.now.bind(Date);
+    let skew = 0;
+    vi.spyOn(Date, "now").mockImplementation(() => realNow() + skew);
+    const { caller, attempts } = fakeCaller(["a", "b", "c"], () => () => {
+      skew = 100;
+      setImmediate(() => (skew = 0));
+      return Promise.reject(new KledError(Code.Unavailable, "node down"));
+    });
+    const resilience = new Resilience({ defaults: { retry: { maxAttempts: 10, initialDelayMs: 10_000, maxDelayMs: 10_000 } } });
+    const deadline = new Date(Date.now() + 300);
+    const error = (await resilience.execute(echoRequest({ deadline }), caller).catch((e: unknown) => e)) as KledError;
+    expect(error.code).toBe(Code.DeadlineExceeded);
     expect(attempts).toEqual(["a"]);
   });
 

@@ -22,6 +22,13 @@ export class CallState {
   node: string | undefined;
   /** The failure that the latest retry followed. */
   lastError: KledError | undefined;
+  /**
+   * A backoff wait was cut at the deadline: the attempt after it is past the
+   * deadline even when its timer fired a little early (Node times waits on
+   * the event loop's cached clock, which lags behind Date.now() on a busy
+   * loop), so it fails DEADLINE_EXCEEDED rather than start.
+   */
+  waitedToDeadline = false;
   #delivery: Delivery | undefined;
 
   constructor(

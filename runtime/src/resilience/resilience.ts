@@ -144,7 +144,12 @@ export class Resilience {
   #retry(call: CallState, caller: NodeCaller, first: unknown): Promise<ClientResponse> {
     if (!call.policy.retry.enabled || call.policy.retry.maxAttempts <= 1) throw first;
     const { request } = call;
-    const retry = callRetryPolicy(call.policy.retry, call.deadline, (error) => this.#shouldRetry(call, error));
+    const retry = callRetryPolicy(
+      call.policy.retry,
+      call.deadline,
+      (error) => this.#shouldRetry(call, error),
+      () => (call.waitedToDeadline = true),
+    );
     retry.onRetry((event) => {
       if (!("error" in event)) return;
       call.lastError = KledError.from(event.error);
@@ -171,7 +176,7 @@ export class Resilience {
     const { request, policy } = call;
     if (request.signal.aborted) return Promise.reject(callError(undefined, request));
     call.node = undefined;
-    if (call.deadline !== undefined && Date.now() >= call.deadline) {
+    if (call.deadline !== undefined && (call.waitedToDeadline || Date.now() >= call.deadline)) {
       return Promise.reject(
         new KledError(
           Code.DeadlineExceeded,

@@ -26,6 +26,8 @@ export function callRetryPolicy(
   settings: RetrySettings,
   deadline: number | undefined,
   shouldRetry: (error: KledError) => boolean,
+  /** A wait was cut at the deadline (see CallState.waitedToDeadline). */
+  onWaitCut: () => void = () => undefined,
 ): RetryPolicy {
   const backoff = new ExponentialBackoff({
     generator: decorrelatedJitterGenerator,
@@ -36,18 +38,22 @@ export function callRetryPolicy(
     handleWhen((error) => error instanceof KledError && shouldRetry(error)),
     {
       maxAttempts: settings.enabled ? settings.maxAttempts - 1 : 0,
-      backoff: deadline === undefined ? backoff : boundedBy(backoff, deadline),
+      backoff: deadline === undefined ? backoff : boundedBy(backoff, deadline, onWaitCut),
     },
   );
 }
 
 type Context = IRetryBackoffContext<unknown>;
 
-/** `factory`'s waits, none longer than the time left until `deadline` (epoch ms). */
-function boundedBy(factory: IBackoffFactory<unknown>, deadline: number): IBackoffFactory<Context> {
-  const bound = (backoff: IBackoff<unknown>): IBackoff<Context> => ({
-    duration: Math.max(0, Math.min(backoff.duration, deadline - Date.now())),
-    next: (context) => bound(backoff.next(context)),
-  });
+/** `factory`'s waits, none longer than the time left until `deadline` (epoch ms); `onCut` when one is cut there. */
+function boundedBy(factory: IBackoffFactory<unknown>, deadline: number, onCut: () => void): IBackoffFactory<Context> {
+  const bound = (backoff: IBackoff<unknown>): IBackoff<Context> => {
+    const left = deadline - Date.now();
+    if (backoff.duration >= left) onCut();
+    return {
+      duration: Math.max(0, Math.min(backoff.duration, left)),
+      next: (context) => bound(backoff.next(context)),
+    };
+  };
   return { next: (context) => bound(factory.next(context)) };
 }
