@@ -4,7 +4,9 @@
  * the Casbin authorizer), with JWT authentication only, and with no auth
  * middleware, the baseline of both comparisons. One load process sends the
  * same token to all three. The JWT-only rows tell token verification's
- * share from Casbin's. No targets: the rows are for information.
+ * share from Casbin's. The target is the performance issue's: with JWT and
+ * Casbin on, at least 0.95× the calls/s without auth; the other rows are
+ * for information.
  */
 import { randomBytes } from "node:crypto";
 import { compareTargets, runMeasures, whenReady } from "../support/compare.js";
@@ -76,6 +78,9 @@ async function callerToken(secret: string): Promise<string> {
   );
 }
 
+/** JWT + Casbin on keeps at least this ratio of the calls/s with no auth middleware. */
+const AUTHZ_RATE_TARGET = 0.95;
+
 const { rate, p50Ms: p50, serverCpu } = runMeasures;
 
 export const authzSuite: Suite = {
@@ -98,7 +103,7 @@ export const authzSuite: Suite = {
     const jwtMany = await against("jwt", HIGH_IN_FLIGHT, "JWT only");
     return {
       rows: [
-        rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight, JWT + Casbin`, "/s", casbinMany, rate),
+        rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight, JWT + Casbin`, "/s", casbinMany, rate, AUTHZ_RATE_TARGET),
         latencyRow("p50 latency, 1 in flight, JWT + Casbin", casbinOne, p50),
         // Server CPU per call is the middleware's cost itself, apart from
         // the client's, and depends less than throughput on what else runs.

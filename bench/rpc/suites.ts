@@ -32,6 +32,16 @@ async function rpcProcesses(context: SuiteContext, countShape: CountShape): Prom
 }
 
 const { rate, p50Ms: p50, p99Ms: p99, clientCpu, serverCpu } = runMeasures;
+
+/** The issue's targets against raw grpc-js (the peer rows are for information). */
+const UNARY_RATE_TARGET = 0.95;
+const UNARY_P50_TARGET_US = 30;
+const STREAM_RATE_TARGET = 0.95;
+/** Client and server CPU per call, each at most this ratio of raw grpc-js's. */
+const UNARY_CPU_TARGET = 1.15;
+
+/** `target` on the row against raw grpc-js, none on a peer's. */
+const againstRaw = <T>(target: T, peer: Peer | undefined): T | undefined => (peer === undefined ? target : undefined);
 type Pairs = readonly Pair<MeasuredRun>[];
 
 /** One comparison's paired rounds: against raw grpc-js and against each peer. */
@@ -60,18 +70,18 @@ export const unarySuite: Suite = {
     const many = await compare(HIGH_IN_FLIGHT);
     return {
       rows: [
-        ...at(many, (pairs, peer) => rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", pairs, rate, peer?.unaryRateTarget ?? 0.95)),
-        ...at(one, (pairs, peer) => latencyRow("p50 latency, 1 in flight", pairs, p50, peer === undefined ? 30 : undefined)),
+        ...at(many, (pairs, peer) => rateRow(`calls/s, ${HIGH_IN_FLIGHT} in flight`, "/s", pairs, rate, peer?.unaryRateTarget ?? UNARY_RATE_TARGET)),
+        ...at(one, (pairs, peer) => latencyRow("p50 latency, 1 in flight", pairs, p50, againstRaw(UNARY_P50_TARGET_US, peer))),
         ...at(one, (pairs) => rateRow("calls/s, 1 in flight", "/s", pairs, rate)),
         ...at(one, (pairs) => latencyRow("p99 latency, 1 in flight", pairs, p99)),
         ...at(many, (pairs) => latencyRow(`p50 latency, ${HIGH_IN_FLIGHT} in flight`, pairs, p50)),
         ...at(many, (pairs) => latencyRow(`p99 latency, ${HIGH_IN_FLIGHT} in flight`, pairs, p99)),
         // CPU per call depends less than throughput on what else runs on the
         // machine; at 1 in flight it is also free of batching effects.
-        ...at(one, (pairs) => costRow("client CPU per call, 1 in flight", "µs", pairs, clientCpu)),
-        ...at(one, (pairs) => costRow("server CPU per call, 1 in flight", "µs", pairs, serverCpu)),
-        ...at(many, (pairs) => costRow(`client CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, clientCpu)),
-        ...at(many, (pairs) => costRow(`server CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, serverCpu)),
+        ...at(one, (pairs, peer) => costRow("client CPU per call, 1 in flight", "µs", pairs, clientCpu, againstRaw(UNARY_CPU_TARGET, peer))),
+        ...at(one, (pairs, peer) => costRow("server CPU per call, 1 in flight", "µs", pairs, serverCpu, againstRaw(UNARY_CPU_TARGET, peer))),
+        ...at(many, (pairs, peer) => costRow(`client CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, clientCpu, againstRaw(UNARY_CPU_TARGET, peer))),
+        ...at(many, (pairs, peer) => costRow(`server CPU per call, ${HIGH_IN_FLIGHT} in flight`, "µs", pairs, serverCpu, againstRaw(UNARY_CPU_TARGET, peer))),
       ],
     };
   },
@@ -97,8 +107,8 @@ export const streamSuite: Suite = {
     const syncPairs = await compareCount("sync-count", "kled.stream-sync-count", "sync generator");
     return {
       rows: [
-        ...at(asyncPairs, (pairs, peer) => rateRow("messages/s, async generator handler", "/s", pairs, rate, peer === undefined ? 0.95 : undefined)),
-        ...at(syncPairs, (pairs, peer) => rateRow("messages/s, sync generator handler", "/s", pairs, rate, peer === undefined ? 0.95 : undefined)),
+        ...at(asyncPairs, (pairs, peer) => rateRow("messages/s, async generator handler", "/s", pairs, rate, againstRaw(STREAM_RATE_TARGET, peer))),
+        ...at(syncPairs, (pairs, peer) => rateRow("messages/s, sync generator handler", "/s", pairs, rate, againstRaw(STREAM_RATE_TARGET, peer))),
         ...at(asyncPairs, (pairs) => costRow("client CPU per message", "µs", pairs, clientCpu)),
         ...at(asyncPairs, (pairs) => costRow("server CPU per message, async generator", "µs", pairs, serverCpu)),
         ...at(syncPairs, (pairs) => costRow("server CPU per message, sync generator", "µs", pairs, serverCpu)),
