@@ -15,10 +15,28 @@ export interface TargetPair {
   readonly baseline: string;
 }
 
+/** What a side's server CPU time is read from: its server process, or several as one. */
+export type CpuSource = Pick<Child, "call">;
+
 /** The server process of each side, whose CPU time is measured around each run. */
 export interface ServerPair {
-  readonly kled: Child;
-  readonly baseline: Child;
+  readonly kled: CpuSource;
+  readonly baseline: CpuSource;
+}
+
+/**
+ * Several processes measured as one server, their CPU times added up: the
+ * serving side of a comparison whose work one side splits across processes
+ * (the MCP gateway and its backend against one in-process server).
+ */
+export function servingTogether(children: readonly Child[]): CpuSource {
+  return {
+    async call<T>(command: string): Promise<T> {
+      if (command !== CPU_COMMAND) throw new Error(`servingTogether answers only ${CPU_COMMAND}, not ${command}`);
+      const times = await Promise.all(children.map((child) => child.call<number>(CPU_COMMAND)));
+      return times.reduce((sum, time) => sum + time, 0) as T;
+    },
+  };
 }
 
 /** A run, with the CPU time its server spent meanwhile (µs). */
@@ -63,7 +81,7 @@ export async function compareTargets(
 export interface Side {
   readonly load: Child;
   readonly target: string;
-  readonly server: Child;
+  readonly server: CpuSource;
 }
 
 /** {@link compareTargets} with each side's load process named. */

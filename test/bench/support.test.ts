@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { alternate } from "../../bench/support/alternate.js";
 import { closedLoop } from "../../bench/support/closed-loop.js";
+import { servingTogether } from "../../bench/support/compare.js";
+import { CPU_COMMAND } from "../../bench/support/protocol.js";
+import type { Child } from "../../bench/support/spawn.js";
 import { costRow, latencyRow, rateRow } from "../../bench/support/rows.js";
 import { LatencyRecorder, median, percentile } from "../../bench/support/stats.js";
 import { renderTable } from "../../bench/support/table.js";
@@ -41,6 +44,21 @@ describe("bench comparisons", () => {
     // Values in ms: 96 ms vs 100 ms is 4000 µs faster.
     expect(latencyRow("p50", pairs, (v) => v, 30)).toMatchObject({ comparison: "−4000 µs", met: true });
     expect(costRow("wall", "ms", pairs, (v) => v, 0.9)).toMatchObject({ kled: "96 ms", comparison: "0.96×", met: false });
+  });
+
+  it("measures a serving side split across processes as the sum of their CPU times", async () => {
+    const child = (cpuUs: number): Child => ({
+      label: `server-${cpuUs}`,
+      info: {},
+      call: async <T>(command: string) => {
+        if (command !== CPU_COMMAND) throw new Error(`unexpected ${command}`);
+        return cpuUs as T;
+      },
+      stop: async () => undefined,
+    });
+    const side = servingTogether([child(700), child(250)]);
+    expect(await side.call<number>(CPU_COMMAND)).toBe(950);
+    await expect(side.call("run")).rejects.toThrow(/answers only .* not run/);
   });
 
   it("runs a closed loop with the given concurrency and counts stream units", async () => {
