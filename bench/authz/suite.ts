@@ -1,9 +1,9 @@
 /**
- * Suite 6: what authorization costs a Kled service. The same echo server
- * three times (server.ts): with the auth middleware (JWT authentication and
- * the Casbin authorizer), with JWT authentication only, and with no auth
- * middleware, the baseline of both comparisons. One load process sends the
- * same token to all three. The JWT-only rows tell token verification's
+ * Suite 6: what authorization costs a Kled service. The same echo service
+ * three times, in one server process (server.ts): with the auth middleware
+ * (JWT authentication and the Casbin authorizer), with JWT authentication
+ * only, and with no auth middleware, the baseline of both comparisons. One
+ * load process sends the same token to all three. The JWT-only rows tell token verification's
  * share from Casbin's. The target is the performance issue's: with JWT and
  * Casbin on, at least 0.95× the calls/s without auth; the other rows are
  * for information.
@@ -28,21 +28,16 @@ import {
   type AuthMode,
 } from "./workload.js";
 
-/** The load process, with the three servers it calls started and discovered. */
-async function authzProcesses(context: SuiteContext): Promise<{ load: Child; servers: Record<AuthMode, Child> }> {
+/** The load process, with the server process of the three services it calls started and discovered. */
+async function authzProcesses(context: SuiteContext): Promise<{ load: Child; server: Child }> {
   const { children, env } = context;
   const profileDir = context.settings.profileDir;
   // A secret per bench run, never written anywhere: the token is worthless once the run ends.
   const secret = randomBytes(32).toString("base64url");
-  const started = await Promise.all(
-    AUTH_MODES.map((mode) => {
-      const label = `authz-${mode}-server`;
-      return children.get(label, () =>
-        startChild(benchProgram("authz", "server.ts"), { label, args: [mode], env: { ...env, [SECRET_ENV]: secret }, profileDir }),
-      );
-    }),
+  const label = "authz-server";
+  const server = await children.get(label, () =>
+    startChild(benchProgram("authz", "server.ts"), { label, env: { ...env, [SECRET_ENV]: secret }, profileDir }),
   );
-  const servers = Object.fromEntries(AUTH_MODES.map((mode, i) => [mode, started[i]])) as Record<AuthMode, Child>;
   const load = await children.get("authz-load", async () => {
     const load = await startChild(benchProgram("authz", "load.ts"), {
       label: "authz-load",
@@ -53,16 +48,16 @@ async function authzProcesses(context: SuiteContext): Promise<{ load: Child; ser
     // token is accepted and the policy grants it: a measured run fails on
     // any error, so the rounds count authorized calls only.
     await whenReady(load, AUTH_MODES);
-    // compareTargets warms up only the two servers it compares, so the
-    // JWT-only server, compared last, would be measured less warm than the
-    // Casbin one it is meant to be subtracted from. Every server gets the
+    // compareTargets warms up only the two services it compares, so the
+    // JWT-only one, compared last, would be measured less warm than the
+    // Casbin one it is meant to be subtracted from. Every service gets the
     // same load once before any measurement.
     for (const mode of AUTH_MODES) {
       await load.call("run", { target: mode, inFlight: HIGH_IN_FLIGHT, durationMs: context.settings.warmupMs } satisfies RunArgs);
     }
     return load;
   });
-  return { load, servers };
+  return { load, server };
 }
 
 /**
@@ -85,16 +80,16 @@ const { rate, p50Ms: p50, serverCpu } = runMeasures;
 
 export const authzSuite: Suite = {
   name: "authz",
-  title: "Authorization overhead (Echo, JWT + Casbin RBAC) vs the same Kled server without auth",
+  title: "Authorization overhead (Echo, JWT + Casbin RBAC) vs the same Kled service without auth, in one server process",
   async run(context) {
-    const { load, servers } = await authzProcesses(context);
-    // Both comparisons have the server without auth as their baseline.
+    const { load, server } = await authzProcesses(context);
+    // Both comparisons have the service without auth as their baseline.
     const against = (mode: AuthMode, inFlight: number, what: string) =>
       compareTargets(
         context,
         load,
         { kled: mode, baseline: "none" },
-        { kled: servers[mode], baseline: servers.none },
+        { kled: server, baseline: server },
         inFlight,
         `authz ${what}, ${inFlight} in flight`,
       );

@@ -10,10 +10,6 @@
 export const AUTH_MODES = ["none", "jwt", "casbin"] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
-export function isAuthMode(value: string | undefined): value is AuthMode {
-  return AUTH_MODES.some((mode) => mode === value);
-}
-
 /**
  * Each variant registers under a name of its own, so that the load
  * process reaches it through the registry like any caller, and a call
