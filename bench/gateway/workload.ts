@@ -7,9 +7,16 @@
  *            gRPC → a Kled service implementing kled.mcp.v1.McpService
  *   sdk      the official client → the SDK's own server over Streamable
  *            HTTP, the tool in that process: what one writes without Kled
+ *   gateway-nats  as gateway, the hop to the backend over NATS instead of gRPC
  */
-export const GATEWAY_TARGETS = ["gateway", "sdk"] as const;
+export const GATEWAY_TARGETS = ["gateway", "sdk", "gateway-nats"] as const;
 export type GatewayTarget = (typeof GATEWAY_TARGETS)[number];
+
+/**
+ * The targets every run has; "gateway-nats" (the same gateway and backend
+ * with their hop over NATS, KLED_TRANSPORT) runs only when NATS answers.
+ */
+export const REQUIRED_TARGETS: readonly GatewayTarget[] = ["gateway", "sdk"];
 
 /** The registered name of the Kled backend the gateway reaches. */
 export const BACKEND_SERVICE_NAME = "bench.gateway.tools";
@@ -22,4 +29,8 @@ export const TOOL_ARGUMENTS = { a: 2, b: 3 } as const;
 export const GATEWAY_IN_FLIGHT = 16;
 
 /** Environment variables that hand the servers' URLs to the load process. */
-export const URL_ENV: Record<GatewayTarget, string> = { gateway: "BENCH_GATEWAY_URL", sdk: "BENCH_SDK_URL" };
+export const URL_ENV: Record<GatewayTarget, string> = {
+  gateway: "BENCH_GATEWAY_URL",
+  sdk: "BENCH_SDK_URL",
+  "gateway-nats": "BENCH_GATEWAY_NATS_URL",
+};
