@@ -21,7 +21,7 @@ import type { Settings, SuiteContext, SuiteOutcome } from "./support/suite.js";
 import { renderTable, type Section } from "./support/table.js";
 import { ensureBuilt, RUNTIME_PACKAGE } from "./support/workspace-build.js";
 
-/** Full run: 5 rounds of 3 s after a 2 s warm-up per side; 6 to 8 minutes on two cores. */
+/** Full run: 5 rounds of 3 s after a 2 s warm-up per side; about 20 minutes on two cores, all suites. */
 const FULL = { rounds: 5, runMs: 3_000, warmupMs: 2_000 };
 /** `--quick`: 2 rounds of 1 s after a 0.5 s warm-up; about a minute. */
 const QUICK = { rounds: 2, runMs: 1_000, warmupMs: 500 };
