@@ -22,7 +22,7 @@ import { GATEWAY_IN_FLIGHT, GATEWAY_TARGETS, URL_ENV, type GatewayTarget } from 
 /** The issue's target: the gateway keeps at least 0.7× the in-process SDK server's calls/s. */
 const THROUGHPUT_TARGET = 0.7;
 
-/** A gateway and the backend it reaches, started with `env`. */
+/** A gateway and the backend it reaches. */
 interface GatewayPair {
   readonly gateway: Child;
   readonly backend: Child;
