@@ -27,7 +27,7 @@ export function callRetryPolicy(
   deadline: number | undefined,
   shouldRetry: (error: KledError) => boolean,
   /** A wait was cut at the deadline (see CallState.waitedToDeadline). */
-  onWaitCut: () => void = () => undefined,
+  onWaitCut: () => void,
 ): RetryPolicy {
   const backoff = new ExponentialBackoff({
     generator: decorrelatedJitterGenerator,
