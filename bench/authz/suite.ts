@@ -3,10 +3,10 @@
  * three times, in one server process (server.ts): with the auth middleware
  * (JWT authentication and the Casbin authorizer), with JWT authentication
  * only, and with no auth middleware, the baseline of both comparisons. One
- * load process sends the same token to all three. The JWT-only rows tell token verification's
- * share from Casbin's. The target is the performance issue's: with JWT and
- * Casbin on, at least 0.95× the calls/s without auth; the other rows are
- * for information.
+ * load process sends the same token to all three. The JWT-only rows tell
+ * token verification's share from Casbin's. The target is the performance
+ * issue's: with JWT and Casbin on, at least 0.95× the calls/s without auth;
+ * the other rows are for information.
  */
 import { randomBytes } from "node:crypto";
 import { compareTargets, runMeasures, whenReady } from "../support/compare.js";
